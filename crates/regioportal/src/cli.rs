@@ -1,0 +1,200 @@
+//! The command line: `serve`, `db migrate`, `region import FILE`, `demo seed`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use regioportal_domain::region::Region;
+use regioportal_storage::{DirAssets, Store};
+use regioportal_web::WebConfig;
+
+use crate::config::{self, ConfigError};
+use crate::{demo, server};
+
+/// Regioportal: the shared e-government platform of a region's municipalities.
+#[derive(Debug, Parser)]
+#[command(name = "regioportal", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Database: sqlite://FILE or postgres://USER@HOST:PORT/DB [default: sqlite://<data dir>/regioportal.db]
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Folder for the SQLite database, uploads and the mail outbox.
+    #[arg(long, env = "REGIOPORTAL_DATA_DIR", default_value = "data", global = true)]
+    data_dir: String,
+    /// Log format.
+    #[arg(long, env = "REGIOPORTAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the portal (migrates the database; seeds the demo region into an empty one).
+    Serve(ServeArgs),
+    /// Database maintenance.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Load the region's municipalities.
+    #[command(subcommand)]
+    Region(RegionCommand),
+    /// The demo region.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "REGIOPORTAL_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Public URL of the portal, e.g. https://regioportal.example [default: http://<listen>]
+    #[arg(long, env = "REGIOPORTAL_BASE_URL")]
+    base_url: Option<String>,
+    /// Host names per municipality, e.g. "jena=jena.example.org,gera=gera.example.org".
+    #[arg(long, env = "REGIOPORTAL_HOSTS")]
+    hosts: Option<String>,
+    /// Do not seed the demo region into an empty database.
+    #[arg(long)]
+    no_demo: bool,
+    /// Seconds a request may take before it is answered with 408.
+    #[arg(long, env = "REGIOPORTAL_REQUEST_TIMEOUT", default_value = "30")]
+    request_timeout: String,
+    /// Largest request body, e.g. 1MiB.
+    #[arg(long, env = "REGIOPORTAL_BODY_LIMIT", default_value = "1MiB")]
+    body_limit: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// Apply pending migrations and list the applied ones.
+    Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+enum RegionCommand {
+    /// Import a region file (TOML): municipalities, places, legal pages, logos.
+    Import {
+        /// The region file, e.g. demo/region.toml.
+        file: PathBuf,
+        /// Only validate the file; change nothing.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DemoCommand {
+    /// Import the demo region of East Thuringia (compiled into the binary).
+    Seed,
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+/// Runs the command line and maps any failure to one line on stderr.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.global.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line, no backtrace: the message already says what to do.
+            eprintln!("error: {}", e.to_string().replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(global: &GlobalArgs) -> Result<Store, ConfigError> {
+    let data_dir = config::data_dir(&global.data_dir)?;
+    let url = config::database_url(global.database_url.as_deref(), &data_dir)?;
+    Store::open(&url).await.map_err(|e| ConfigError(e.to_string()))
+}
+
+async fn run(cli: Cli) -> Result<(), ConfigError> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.global, args).await,
+        Command::Db(DbCommand::Migrate) => {
+            let store = open(&cli.global).await?;
+            let applied = store.applied_migrations().await.map_err(|e| ConfigError(e.to_string()))?;
+            println!("database is up to date ({} migrations applied: {})", applied.len(), applied.join(", "));
+            Ok(())
+        }
+        Command::Region(RegionCommand::Import { file, check }) => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| ConfigError(format!("cannot read the region file {}: {e}", file.display())))?;
+            let region = Region::from_toml(&text).map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
+            if check {
+                println!("{}: valid, {} municipalities", file.display(), region.municipalities.len());
+                return Ok(());
+            }
+            let store = open(&cli.global).await?;
+            let dir = file.parent().map(PathBuf::from).unwrap_or_default();
+            let report = store.import_region(&region, &DirAssets(dir)).await.map_err(|e| ConfigError(e.to_string()))?;
+            println!("imported {}: {report}", file.display());
+            Ok(())
+        }
+        Command::Demo(DemoCommand::Seed) => {
+            let store = open(&cli.global).await?;
+            let report = demo::seed(&store).await.map_err(|e| ConfigError(e.to_string()))?;
+            println!("demo region imported: {report}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> {
+    // Validate all configuration before touching the network or the database.
+    let data_dir = config::data_dir(&global.data_dir)?;
+    let url = config::database_url(global.database_url.as_deref(), &data_dir)?;
+    let listen = config::listen(&args.listen)?;
+    let hosts = config::hosts(args.hosts.as_deref())?;
+    let request_timeout = config::seconds("REGIOPORTAL_REQUEST_TIMEOUT", &args.request_timeout)?;
+    let body_limit = config::size("REGIOPORTAL_BODY_LIMIT", &args.body_limit)?;
+    let listener = server::bind(listen).await?;
+    let addr = listener.local_addr().map_err(|e| ConfigError(e.to_string()))?;
+    let base_url = config::base_url(args.base_url.as_deref(), addr)?;
+
+    let store = Store::open(&url).await.map_err(|e| ConfigError(e.to_string()))?;
+    if !args.no_demo && store.municipalities().is_empty().await.map_err(|e| ConfigError(e.to_string()))? {
+        let report = demo::seed(&store).await.map_err(|e| ConfigError(e.to_string()))?;
+        tracing::info!(%report, "empty database: demo region seeded");
+    }
+    let config = WebConfig { base_url: base_url.clone(), hosts, request_timeout, body_limit };
+    let running = server::start(listener, store.clone(), config, true)?;
+    tracing::info!(address = %addr, url = %base_url.as_str(), database = %url.redacted(), "serving");
+    let result = running.wait().await;
+    let _ = store.close().await;
+    result.map_err(|e| ConfigError(format!("the server stopped with an error: {e}")))?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,309 @@
+//! Connecting to SQLite or PostgreSQL and running the migrations.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use regioportal_migrations::Migrator;
+use sea_orm::sqlx::{self, postgres, sqlite};
+use sea_orm::{ConnectionTrait, DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
+use regioportal_migrations::MigratorTrait;
+
+use crate::StorageError;
+
+/// A key for PostgreSQL's advisory lock that serialises migrations of nodes starting together
+/// (the bytes of "regiomig").
+const MIGRATION_LOCK_KEY: i64 = 0x7265_6769_6f6d_6967;
+
+/// The database backends the portal runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, embedded (the default).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// `sqlite` or `postgres`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// A validated `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://path/to/file.db` (relative paths are relative to the working directory).
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// `postgres://user@host:port/db`.
+    Postgres {
+        /// The URL as given.
+        url: String,
+    },
+}
+
+/// Hides the password in a URL for messages and logs.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+impl DatabaseUrl {
+    /// Parses a `DATABASE_URL`.
+    pub fn parse(url: &str) -> Result<Self, StorageError> {
+        let bad = |reason: &str| StorageError::BadUrl { url: redact(url), reason: reason.to_owned() };
+        let url = url.trim();
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() || path == ":memory:" {
+                return Err(bad("name a database file, e.g. sqlite://data/regioportal.db"));
+            }
+            return Ok(Self::Sqlite { path: PathBuf::from(path) });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            postgres::PgConnectOptions::from_str(url)
+                .map_err(|e| bad(&format!("{e}; write it like postgres://user:password@localhost:5432/regioportal")))?;
+            let host_part = url.split_once("://").map(|(_, r)| r).unwrap_or_default();
+            if host_part.is_empty() || host_part.starts_with('/') && !url.contains("host=") {
+                return Err(bad("it names no server; write it like postgres://user@localhost:5432/regioportal"));
+            }
+            return Ok(Self::Postgres { url: url.to_owned() });
+        }
+        Err(bad(
+            "use sqlite://FILE (e.g. sqlite://data/regioportal.db) or postgres://user@host:5432/database",
+        ))
+    }
+
+    /// The URL for messages, without password.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite { path } => format!("sqlite://{}", path.display()),
+            Self::Postgres { url } => redact(url),
+        }
+    }
+
+    /// Which backend this URL is for.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite { .. } => Backend::Sqlite,
+            Self::Postgres { .. } => Backend::Postgres,
+        }
+    }
+}
+
+/// Connection counts of the pool, for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    /// Open connections.
+    pub size: u32,
+    /// Of those, idle.
+    pub idle: u32,
+    /// The configured maximum.
+    pub max: u32,
+}
+
+/// The database: a connection pool plus the repositories over it.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) db: DatabaseConnection,
+    backend: Backend,
+    max_connections: u32,
+}
+
+fn explain_sqlx(e: &sqlx::Error, backend: Backend) -> String {
+    match e {
+        sqlx::Error::Io(io) if backend == Backend::Postgres => format!(
+            "{io}; is PostgreSQL running and reachable at that host and port? Check DATABASE_URL"
+        ),
+        sqlx::Error::Io(io) => format!("{io}; check that the folder exists and is writable"),
+        sqlx::Error::PoolTimedOut => "no connection within 5 s; is the server up and reachable? Check DATABASE_URL".to_owned(),
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default().to_string();
+            match code.as_str() {
+                "3D000" => format!("{}; create it first (createdb NAME) or name an existing database", db.message()),
+                "28P01" | "28000" => format!("{}; check user and password in DATABASE_URL", db.message()),
+                _ => db.message().to_owned(),
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+impl Store {
+    /// Opens the database (creating an SQLite file and its folder if needed) without migrating.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, StorageError> {
+        let connect_err = |reason: String| StorageError::Connect { url: url.redacted(), reason };
+        match url {
+            DatabaseUrl::Sqlite { path } => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        connect_err(format!("cannot create the folder {}: {e}; choose a writable location", dir.display()))
+                    })?;
+                }
+                let opts = sqlite::SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(sqlite::SqliteJournalMode::Wal)
+                    // FULL: a committed transaction survives a power cut, not only a crash.
+                    .synchronous(sqlite::SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5));
+                let max = 8;
+                let pool = sqlite::SqlitePoolOptions::new()
+                    .max_connections(max)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| connect_err(explain_sqlx(&e, Backend::Sqlite)))?;
+                Ok(Self { db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool), backend: Backend::Sqlite, max_connections: max })
+            }
+            DatabaseUrl::Postgres { url: raw } => {
+                let opts = postgres::PgConnectOptions::from_str(raw)
+                    .map_err(|e| connect_err(e.to_string()))?
+                    .application_name("regioportal");
+                let max = 16;
+                let pool = postgres::PgPoolOptions::new()
+                    .max_connections(max)
+                    .acquire_timeout(Duration::from_secs(5))
+                    // A connection that died with a server restart is replaced, not handed out.
+                    .test_before_acquire(true)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| connect_err(explain_sqlx(&e, Backend::Postgres)))?;
+                Ok(Self {
+                    db: SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
+                    backend: Backend::Postgres,
+                    max_connections: max,
+                })
+            }
+        }
+    }
+
+    /// Opens the database and applies pending migrations.
+    pub async fn open(url: &DatabaseUrl) -> Result<Self, StorageError> {
+        let store = Self::connect(url).await?;
+        store.migrate(url).await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations. On PostgreSQL they run on one dedicated connection under an
+    /// advisory lock, so that nodes starting together migrate one after the other.
+    pub async fn migrate(&self, url: &DatabaseUrl) -> Result<(), StorageError> {
+        let mig = |e: sea_orm::DbErr| StorageError::Migrate(e.to_string());
+        match url {
+            DatabaseUrl::Sqlite { .. } => Migrator::up(&self.db, None).await.map_err(mig),
+            DatabaseUrl::Postgres { url: raw } => {
+                let opts = postgres::PgConnectOptions::from_str(raw).map_err(|e| StorageError::Migrate(e.to_string()))?;
+                let pool = postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| StorageError::Migrate(explain_sqlx(&e, Backend::Postgres)))?;
+                let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+                conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).await.map_err(mig)?;
+                let result = Migrator::up(&conn, None).await.map_err(mig);
+                let unlock = conn.execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).await;
+                let _ = conn.close().await;
+                result?;
+                unlock.map_err(mig)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Names of the migrations applied, in order.
+    pub async fn applied_migrations(&self) -> Result<Vec<String>, StorageError> {
+        let applied = Migrator::get_applied_migrations(&self.db).await?;
+        Ok(applied.iter().map(|m| m.name().to_owned()).collect())
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Checks that the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        self.db.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// Pool counters for `/metrics`.
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle) = match self.backend {
+            Backend::Sqlite => {
+                let p = self.db.get_sqlite_connection_pool();
+                (p.size(), p.num_idle() as u32)
+            }
+            Backend::Postgres => {
+                let p = self.db.get_postgres_connection_pool();
+                (p.size(), p.num_idle() as u32)
+            }
+        };
+        PoolStats { size, idle, max: self.max_connections }
+    }
+
+    /// Closes every connection; further queries fail (used at shutdown and by tests that take
+    /// the database away).
+    pub async fn close(&self) -> Result<(), StorageError> {
+        self.db.close_by_ref().await?;
+        Ok(())
+    }
+
+    /// The municipalities (tenant registry) and the region.
+    pub fn municipalities(&self) -> crate::Municipalities<'_> {
+        crate::Municipalities { db: &self.db }
+    }
+
+    /// Legal pages of the region and of each municipality.
+    pub fn legal_pages(&self) -> crate::LegalPages<'_> {
+        crate::LegalPages { db: &self.db }
+    }
+
+    /// Places and postcodes of each municipality.
+    pub fn places(&self) -> crate::Places<'_> {
+        crate::Places { db: &self.db }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/regioportal.db").unwrap(),
+            DatabaseUrl::Sqlite { path: "data/regioportal.db".into() }
+        );
+        assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db?mode=rwc").unwrap(), DatabaseUrl::Sqlite { path: "/tmp/x.db".into() });
+        assert_eq!(DatabaseUrl::parse("postgres://postgres@127.0.0.1:5432/test").unwrap().backend(), Backend::Postgres);
+        for bad in ["mysql://x", "data.db", "sqlite://", "postgres://", "http://x"] {
+            let e = DatabaseUrl::parse(bad).unwrap_err().to_string();
+            assert!(e.contains("DATABASE_URL"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        let e = DatabaseUrl::parse("postgres://u:secret@h:notaport/db").unwrap_err().to_string();
+        assert!(!e.contains("secret"), "{e}");
+    }
+}

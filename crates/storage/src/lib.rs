@@ -1,0 +1,40 @@
+//! Regioportal's storage: one SeaORM code base on SQLite and PostgreSQL.
+//!
+//! The rule of this crate: **tenant data is reachable only through a [`TenantScope`]**. The
+//! entities are private; a repository method that reads or writes rows of a municipality takes a
+//! `&TenantScope`, and a scope can only be obtained from this crate after the municipality was
+//! looked up. A cross-tenant read therefore cannot be written by forgetting a filter.
+//!
+//! ```compile_fail
+//! // A scope cannot be made up outside this crate …
+//! let scope = regioportal_storage::TenantScope { id: 2, slug: todo!() };
+//! ```
+//!
+//! ```compile_fail
+//! // … and the entities behind the repositories are not visible.
+//! use regioportal_storage::entity::place;
+//! ```
+//!
+//! ```compile_fail
+//! // … and a tenant's places cannot be listed without its scope.
+//! async fn f(store: &regioportal_storage::Store) {
+//!     store.places().list().await;
+//! }
+//! ```
+
+mod db;
+mod entity;
+mod error;
+mod import;
+mod legal;
+mod municipalities;
+mod places;
+mod tenant;
+
+pub use db::{Backend, DatabaseUrl, PoolStats, Store};
+pub use error::StorageError;
+pub use import::{AssetSource, DirAssets, ImportReport, StaticAssets};
+pub use legal::{LegalPage, LegalPages, Owner};
+pub use municipalities::{MunicipalityRecord, Municipalities, RegionRecord};
+pub use places::{PlaceRecord, Places};
+pub use tenant::TenantScope;

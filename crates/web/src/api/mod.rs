@@ -1,0 +1,59 @@
+//! The JSON API under `/api/v1/` and its OpenAPI document.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+
+use crate::error::{AppError, FieldError, Problem};
+
+pub mod municipalities;
+
+/// The OpenAPI document, generated from the handlers and types.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Regioportal API",
+        description = "Machine-readable web services of the municipalities of the region. Read-only endpoints need no token. Errors are RFC 9457 problem documents (application/problem+json).",
+        license(name = "EUPL-1.2"),
+    ),
+    paths(
+        municipalities::list,
+        municipalities::get,
+        crate::ops::healthz,
+        crate::ops::readyz,
+    ),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "municipalities", description = "The municipalities (tenants) of the region"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `GET /openapi.json`.
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// A query-string extractor whose rejection is a problem document naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(Self(v)),
+            Err(e) => {
+                // serde_urlencoded says "unknown variant `x`, expected one of …" or
+                // "invalid digit found in string"; the field is named where serde knows it.
+                let text = e.body_text();
+                let msg = text.trim_start_matches("Failed to deserialize query string: ").to_owned();
+                let field = msg.split('`').nth(1).filter(|_| msg.starts_with("unknown field")).unwrap_or("query");
+                Err(AppError::Validation(vec![FieldError { field: field.to_owned(), message: msg.clone() }]))
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Translations with Fluent. The message files live in `locales/{de,en}/main.ftl` and are
+//! compiled into the binary, so a deployment cannot lose them.
+
+use std::collections::HashMap;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use regioportal_domain::Locale;
+
+const DE: &str = include_str!("../../../locales/de/main.ftl");
+const EN: &str = include_str!("../../../locales/en/main.ftl");
+
+/// The message catalogues of every locale.
+pub struct I18n {
+    bundles: HashMap<Locale, FluentBundle<FluentResource>>,
+}
+
+impl std::fmt::Debug for I18n {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("I18n").field("locales", &self.bundles.keys().collect::<Vec<_>>()).finish()
+    }
+}
+
+impl I18n {
+    /// Loads the compiled-in catalogues. Fails only if a catalogue does not parse, which the
+    /// test suite catches before a release.
+    pub fn load() -> Result<Self, String> {
+        let mut bundles = HashMap::new();
+        for (locale, src) in [(Locale::De, DE), (Locale::En, EN)] {
+            let res = FluentResource::try_new(src.to_owned())
+                .map_err(|(_, errs)| format!("locales/{}/main.ftl does not parse: {errs:?}", locale.tag()))?;
+            let lang = locale.tag().parse().map_err(|e| format!("{e:?}"))?;
+            let mut bundle = FluentBundle::new_concurrent(vec![lang]);
+            // No Unicode isolation marks: our values are plain names, and the marks confuse
+            // copy and paste.
+            bundle.set_use_isolating(false);
+            bundle.add_resource(res).map_err(|errs| format!("locales/{}/main.ftl: {errs:?}", locale.tag()))?;
+            bundles.insert(locale, bundle);
+        }
+        Ok(Self { bundles })
+    }
+
+    /// All message ids of a locale (for the completeness test).
+    pub fn message_ids(&self, locale: Locale) -> Vec<String> {
+        let src = match locale {
+            Locale::De => DE,
+            Locale::En => EN,
+        };
+        let res = FluentResource::try_new(src.to_owned()).unwrap_or_else(|(r, _)| r);
+        let mut ids: Vec<String> = res
+            .entries()
+            .filter_map(|e| match e {
+                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+                _ => None,
+            })
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// A translator for one locale.
+    pub fn tr(&self, locale: Locale) -> Tr<'_> {
+        Tr { i18n: self, locale }
+    }
+
+    fn format(&self, locale: Locale, key: &str, args: Option<&FluentArgs<'_>>) -> String {
+        let lookup = |l: Locale| {
+            let bundle = self.bundles.get(&l)?;
+            let msg = bundle.get_message(key)?;
+            let pattern = msg.value()?;
+            let mut errors = vec![];
+            Some(bundle.format_pattern(pattern, args, &mut errors).into_owned())
+        };
+        // A missing English message falls back to German; a missing key shows itself, so it is
+        // noticed in review instead of rendering as nothing.
+        lookup(locale).or_else(|| lookup(Locale::De)).unwrap_or_else(|| {
+            tracing::warn!(key, "missing translation");
+            key.to_owned()
+        })
+    }
+}
+
+/// Translates messages into one locale; handed to every template.
+#[derive(Clone, Copy)]
+pub struct Tr<'a> {
+    i18n: &'a I18n,
+    /// The locale.
+    pub locale: Locale,
+}
+
+impl Tr<'_> {
+    /// The message `key`.
+    pub fn get(&self, key: &str) -> String {
+        self.i18n.format(self.locale, key, None)
+    }
+
+    /// The message `key` with one argument.
+    pub fn get1(&self, key: &str, name: &str, value: &str) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name, FluentValue::from(value.to_owned()));
+        self.i18n.format(self.locale, key, Some(&args))
+    }
+}

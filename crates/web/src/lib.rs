@@ -1,0 +1,136 @@
+//! Regioportal's web layer: server-rendered HTML pages, the JSON API with its OpenAPI document,
+//! and the operations endpoints, on axum.
+//!
+//! Handlers are thin: they read the request, call storage with the tenant scope, and render a
+//! template or JSON. Errors flow through [`error::AppError`] and the [`error::render_errors`]
+//! middleware. See `docs/ARCHITECTURE.md` for the request flow.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use regioportal_domain::HostMap;
+use regioportal_storage::Store;
+use tokio::net::TcpListener;
+
+pub mod api;
+mod chrome;
+pub mod ctx;
+pub mod error;
+pub mod i18n;
+mod markdown;
+pub mod metrics;
+mod ops;
+mod pages;
+mod routes;
+mod security;
+
+pub use routes::PUBLIC_PAGE_ROUTES;
+
+/// The public base URL (`REGIOPORTAL_BASE_URL`), e.g. `https://regioportal.example`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    /// Validates an origin: `http` or `https`, a host, an optional port, no path.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim().trim_end_matches('/');
+        let rest = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"))
+            .ok_or_else(|| format!("REGIOPORTAL_BASE_URL {s:?} must start with http:// or https://, e.g. https://regioportal.example"))?;
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, Some(p)),
+            _ => (rest, None),
+        };
+        let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.[]:".contains(&b));
+        let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok());
+        if !host_ok || !port_ok || rest.contains('/') || rest.contains('?') {
+            return Err(format!(
+                "REGIOPORTAL_BASE_URL {s:?} is not an origin: give scheme, host and optional port without a path, e.g. https://regioportal.example"
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// Whether the portal is served over TLS (then cookies are `Secure` and HSTS is sent).
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
+
+    /// The origin without trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Public base URL.
+    pub base_url: BaseUrl,
+    /// Optional host name per municipality.
+    pub hosts: HostMap,
+    /// Longest time a request may take before it is answered with 408.
+    pub request_timeout: Duration,
+    /// Largest request body accepted.
+    pub body_limit: usize,
+}
+
+/// Shared state of all handlers.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+/// The inside of [`AppState`].
+#[derive(Debug)]
+pub struct Inner {
+    /// The database.
+    pub store: Store,
+    /// Translations.
+    pub i18n: i18n::I18n,
+    /// Configuration.
+    pub config: WebConfig,
+    /// Request metrics.
+    pub metrics: metrics::Metrics,
+    /// Region name and operator, remembered so error pages render while the database is away.
+    pub region_cache: std::sync::RwLock<Option<chrome::RegionInfo>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(store: Store, config: WebConfig) -> Result<Self, String> {
+        Ok(Self(Arc::new(Inner {
+            store,
+            i18n: i18n::I18n::load()?,
+            config,
+            metrics: metrics::Metrics::default(),
+            region_cache: std::sync::RwLock::new(None),
+        })))
+    }
+}
+
+/// The routed application (without host mapping; see [`serve`]).
+pub fn router(state: AppState) -> Router {
+    routes::router(state)
+}
+
+/// Serves the portal on `listener` until `shutdown` resolves, then finishes requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::ServiceExt as _;
+    use tower::Layer as _;
+    let app = tower::util::MapRequestLayer::new(security::host_mapper(state.clone())).layer(router(state));
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

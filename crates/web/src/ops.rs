@@ -1,0 +1,61 @@
+//! Operations endpoints: liveness, readiness, metrics.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::error::Rendered;
+
+/// Health answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` or `unavailable`.
+    pub status: &'static str,
+    /// The database backend (`sqlite`, `postgres`), on `/readyz`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<&'static str>,
+}
+
+/// `GET /healthz`: the process is up (no dependency checked).
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "The process is up", body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok", database: None })
+}
+
+/// `GET /readyz`: the database answers; 503 otherwise, so a load balancer stops sending traffic.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, description = "Ready to serve", body = Health),
+    (status = 503, description = "The database is unreachable", body = Health),
+))]
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let backend = state.store.backend().as_str();
+    match tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping()).await {
+        Ok(Ok(())) => Json(Health { status: "ok", database: Some(backend) }).into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            unavailable(backend)
+        }
+        Err(_) => {
+            tracing::warn!("readiness check timed out");
+            unavailable(backend)
+        }
+    }
+}
+
+fn unavailable(backend: &'static str) -> Response {
+    let mut res = (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database: Some(backend) })).into_response();
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    res.extensions_mut().insert(Rendered);
+    res
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let body = state.metrics.render(state.store.pool_stats(), state.store.backend().as_str());
+    let mut res = body.into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    res
+}

@@ -1,0 +1,70 @@
+//! The route table: one place that lists every route, so the sitemap, the OpenAPI document and
+//! the tests can be derived from it.
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::{AppState, api, ctx, error, metrics, ops, pages, security};
+
+/// Public HTML page routes (axum path syntax). The sitemap lists their instances; a new page
+/// route belongs here, or the route-table test fails.
+pub const PUBLIC_PAGE_ROUTES: &[&str] = &[
+    "/",
+    "/impressum",
+    "/datenschutz",
+    "/barrierefreiheit",
+    "/{municipality}",
+    "/{municipality}/impressum",
+    "/{municipality}/datenschutz",
+    "/{municipality}/barrierefreiheit",
+];
+
+pub(crate) fn router(state: AppState) -> Router {
+    let timeout = state.config.request_timeout;
+    let body_limit = state.config.body_limit;
+    let x_request_id = axum::http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/", get(pages::region_home))
+        .route("/impressum", get(pages::region_legal))
+        .route("/datenschutz", get(pages::region_legal))
+        .route("/barrierefreiheit", get(pages::region_legal))
+        .route("/{municipality}", get(pages::municipality_home))
+        .route("/{municipality}/impressum", get(pages::municipality_legal))
+        .route("/{municipality}/datenschutz", get(pages::municipality_legal))
+        .route("/{municipality}/barrierefreiheit", get(pages::municipality_legal))
+        .route("/{municipality}/theme.css", get(pages::theme_css))
+        .route("/{municipality}/logo", get(pages::logo))
+        .route("/static/regioportal.css", get(pages::stylesheet))
+        .route("/static/favicon.svg", get(pages::favicon))
+        .route("/sitemap.xml", get(pages::sitemap))
+        .route("/robots.txt", get(pages::robots))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(api::openapi_json))
+        .route("/api/v1/municipalities", get(api::municipalities::list))
+        .route("/api/v1/municipalities/{slug}", get(api::municipalities::get))
+        .fallback(|| async { error::AppError::NotFound })
+        .with_state(state.clone())
+        // Inner to outer: each `.layer` wraps everything above it.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ctx::remember_language))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(CatchPanicLayer::custom(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_errors))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(axum::middleware::from_fn_with_state(state, metrics::track))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}

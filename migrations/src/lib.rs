@@ -1,0 +1,20 @@
+//! Regioportal's database migrations: one set, written with SeaQuery, rendered for SQLite and
+//! PostgreSQL alike. Add a migration as a new module `mYYYYMMDD_NNNNNN_what.rs` and append it to
+//! [`Migrator::migrations`]; never edit one that has been released.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261201_000001_tenants;
+
+/// Applies the migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261201_000001_tenants::Migration)]
+    }
+}
+
+/// Re-exported so that callers can run the migrator without depending on SeaORM's migration crate.
+pub use sea_orm_migration::MigratorTrait;
