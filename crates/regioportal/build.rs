@@ -4,12 +4,12 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
-            collect(&p, root, out);
+            collect(&p, out);
         } else {
             out.push(p);
         }
@@ -21,9 +21,11 @@ fn main() {
     let demo = manifest.join("../../demo").canonicalize().expect("the demo/ folder exists at the repository root");
     println!("cargo:rerun-if-changed={}", demo.display());
     let mut files = Vec::new();
-    collect(&demo, &demo, &mut files);
+    collect(&demo, &mut files);
     files.sort();
-    let mut code = String::from("/// The files of `demo/`, by path relative to it.\npub static DEMO_FILES: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// The files of `demo/`, by path relative to it.\npub static DEMO_FILES: &[(&str, &[u8])] = &[\n",
+    );
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let rel = f.strip_prefix(&demo).expect("below demo/").to_string_lossy().replace('\\', "/");

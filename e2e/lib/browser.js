@@ -52,3 +52,55 @@ export async function injectAxe(page) {
     throw new Error('axe-core could not be injected into ' + page.url());
   }
 }
+
+/**
+ * A few reusable pages ("lanes"), each in its own context. Opening a context per checked page
+ * costs more than the check itself, so a test file checks its pages on at most `size` lanes,
+ * one page at a time per lane. Before each use the lane's cookies are cleared (the language
+ * choice is remembered in a cookie) and the viewport is reset.
+ */
+export class PagePool {
+  constructor(browser, size, options = {}, setup = () => {}) {
+    this.browser = browser;
+    this.size = size;
+    this.options = options;
+    this.setup = setup;
+    this.free = [];
+    this.count = 0;
+    this.waiting = [];
+  }
+
+  async acquire() {
+    let lane = this.free.pop();
+    if (!lane && this.count < this.size) {
+      this.count++;
+      const ctx = await this.browser.newContext(contextOptions(this.options));
+      const page = await ctx.newPage();
+      lane = { ctx, page, events: [], current: null };
+      this.setup(lane);
+    }
+    if (!lane) lane = await new Promise((resolve) => this.waiting.push(resolve));
+    await lane.ctx.clearCookies();
+    const viewport = contextOptions(this.options).viewport;
+    await lane.page.setViewportSize(viewport);
+    lane.events = [];
+    return lane;
+  }
+
+  release(lane) {
+    lane.current = null;
+    const next = this.waiting.shift();
+    if (next) next(lane);
+    else this.free.push(lane);
+  }
+
+  /** Runs fn(page, lane) on a lane. */
+  async with(fn) {
+    const lane = await this.acquire();
+    try {
+      return await fn(lane.page, lane);
+    } finally {
+      this.release(lane);
+    }
+  }
+}

@@ -3,7 +3,7 @@
 site-name = Regioportal
 skip-link = Zum Inhalt springen
 phase-banner-tag = Demo
-phase-banner-text = Dies ist eine Demo-Installation. Adressen und Schlüssel sind echt, alle anderen Inhalte sind erfunden.
+phase-banner-text = Dies ist eine Demo-Installation. Adressen und amtliche Schlüssel stammen aus öffentlichen Quellen, alle anderen Inhalte sind erfunden.
 lang-switch-label = Sprache wählen
 nav-label = Hauptnavigation
 nav-region = Region

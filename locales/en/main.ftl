@@ -3,7 +3,7 @@
 site-name = Regioportal
 skip-link = Skip to main content
 phase-banner-tag = Demo
-phase-banner-text = This is a demo installation. Addresses and official keys are real, all other content is invented.
+phase-banner-text = This is a demo installation. Addresses and official keys come from public sources, all other content is invented.
 lang-switch-label = Choose language
 nav-label = Main navigation
 nav-region = Region

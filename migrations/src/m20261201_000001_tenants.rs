@@ -164,11 +164,7 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                Index::create()
-                    .name("idx_place_municipality")
-                    .table(Place::Table)
-                    .col(Place::MunicipalityId)
-                    .take(),
+                Index::create().name("idx_place_municipality").table(Place::Table).col(Place::MunicipalityId).take(),
             )
             .await?;
         manager

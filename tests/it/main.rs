@@ -1,1 +1,7 @@
-fn main(){}
+//! Black-box integration tests: the real app on port 0 against a fresh database per test,
+//! SQLite by default and PostgreSQL when `REGIOPORTAL_TEST_DATABASE_URL` is set.
+
+mod api;
+mod ops;
+mod pages;
+mod storage;

@@ -57,9 +57,9 @@ impl HostMap {
 
     /// The municipality a `Host` header value (maybe with a port) is mapped to.
     pub fn slug_for_host(&self, host_header: &str) -> Option<&Slug> {
-        let host = host_header.rsplit_once(':').map_or(host_header, |(h, port)| {
-            if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host_header }
-        });
+        let host = host_header
+            .rsplit_once(':')
+            .map_or(host_header, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host_header });
         self.by_host.get(&host.to_ascii_lowercase())
     }
 

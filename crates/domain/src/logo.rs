@@ -92,7 +92,10 @@ mod tests {
         assert_eq!(check_logo(b"GIF89a"), Err(LogoError::UnknownType));
         assert!(matches!(check_logo(b"<svg><script>alert(1)</script></svg>"), Err(LogoError::ActiveSvg(_))));
         assert!(matches!(check_logo(b"<svg onload = \"x()\"></svg>"), Err(LogoError::ActiveSvg(_))));
-        assert!(matches!(check_logo(b"<svg><image href=\"https://t.example/x\"/></svg>"), Err(LogoError::ActiveSvg(_))));
+        assert!(matches!(
+            check_logo(b"<svg><image href=\"https://t.example/x\"/></svg>"),
+            Err(LogoError::ActiveSvg(_))
+        ));
         assert!(matches!(check_logo(&vec![b' '; MAX_LOGO_BYTES + 1]), Err(LogoError::TooLarge(_))));
     }
 }

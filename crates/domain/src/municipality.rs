@@ -58,15 +58,9 @@ impl Slug {
     /// Validates a slug.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let ok_len = (2..=63).contains(&s.len());
-        let ok_chars = s
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let ok_chars = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         let ok_hyphens = !s.starts_with('-') && !s.ends_with('-') && !s.contains("--");
-        if ok_len && ok_chars && ok_hyphens {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(IdError::Slug(s.to_owned()))
-        }
+        if ok_len && ok_chars && ok_hyphens { Ok(Self(s.to_owned())) } else { Err(IdError::Slug(s.to_owned())) }
     }
 
     /// Whether the portal itself uses this path segment.
@@ -99,11 +93,7 @@ pub struct Ags(String);
 impl Ags {
     /// Validates an AGS.
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        if digits(s, 8) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(IdError::Ags(s.to_owned()))
-        }
+        if digits(s, 8) { Ok(Self(s.to_owned())) } else { Err(IdError::Ags(s.to_owned())) }
     }
     /// The key as a string.
     pub fn as_str(&self) -> &str {
@@ -123,11 +113,7 @@ pub struct Ars(String);
 impl Ars {
     /// Validates an ARS.
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        if digits(s, 12) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(IdError::Ars(s.to_owned()))
-        }
+        if digits(s, 12) { Ok(Self(s.to_owned())) } else { Err(IdError::Ars(s.to_owned())) }
     }
     /// The key as a string.
     pub fn as_str(&self) -> &str {
@@ -149,11 +135,7 @@ impl Postcode {
     /// Validates a postcode; surrounding white space is ignored.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let s = s.trim();
-        if digits(s, 5) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(IdError::Postcode(s.to_owned()))
-        }
+        if digits(s, 5) { Ok(Self(s.to_owned())) } else { Err(IdError::Postcode(s.to_owned())) }
     }
     /// The postcode as a string.
     pub fn as_str(&self) -> &str {

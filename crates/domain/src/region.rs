@@ -257,7 +257,8 @@ fn check_legal(p: &mut Problems, at: &str, legal: RawLegal) -> Vec<(LegalPageKin
 impl Region {
     /// Parses and validates a region file in TOML.
     pub fn from_toml(text: &str) -> Result<Self, RegionFileError> {
-        let raw: RawFile = toml::from_str(text).map_err(|e| RegionFileError::Syntax(e.to_string().trim().replace('\n', " ")))?;
+        let raw: RawFile =
+            toml::from_str(text).map_err(|e| RegionFileError::Syntax(e.to_string().trim().replace('\n', " ")))?;
         let mut p = Problems(Vec::new());
 
         let r = raw.region;
@@ -266,9 +267,9 @@ impl Region {
         let name_en = r.name_en.map(|n| check_name(&mut p, "region", "name_en", &n));
         let timezone = p.check(
             "region.timezone",
-            r.timezone.parse::<chrono_tz::Tz>().map_err(|_| {
-                format!("{:?} is not an IANA time zone; write it like \"Europe/Berlin\"", r.timezone)
-            }),
+            r.timezone
+                .parse::<chrono_tz::Tz>()
+                .map_err(|_| format!("{:?} is not an IANA time zone; write it like \"Europe/Berlin\"", r.timezone)),
         );
         let website = check_url(&mut p, "region", r.website);
         let contact = check_contact(&mut p, "region", r.contact);
@@ -299,7 +300,14 @@ impl Region {
             let ars = p.check(&at, Ars::parse(&m.ars));
             if let (Some(ags), Some(ars)) = (&ags, &ars) {
                 if !ars.matches(ags) {
-                    p.push(&at, format!("ARS {} does not belong to AGS {} (the ARS without its digits 6–9 must equal the AGS)", ars.as_str(), ags.as_str()));
+                    p.push(
+                        &at,
+                        format!(
+                            "ARS {} does not belong to AGS {} (the ARS without its digits 6–9 must equal the AGS)",
+                            ars.as_str(),
+                            ags.as_str()
+                        ),
+                    );
                 }
                 if !seen_ags.insert(ags.clone()) {
                     p.push(&at, format!("AGS {} is used twice", ags.as_str()));
@@ -476,7 +484,8 @@ de = "Text"
         let RegionFileError::Invalid(p) = Region::from_toml(&bad).unwrap_err() else { panic!() };
         assert!(p.iter().any(|m| m.contains("is a city, not a county")), "{p:?}");
 
-        let bad = MINIMAL.replace("ags = \"16077001\"\nars = \"160770001001\"", "ags = \"16053001\"\nars = \"160530001001\"");
+        let bad =
+            MINIMAL.replace("ags = \"16077001\"\nars = \"160770001001\"", "ags = \"16053001\"\nars = \"160530001001\"");
         let RegionFileError::Invalid(p) = Region::from_toml(&bad).unwrap_err() else { panic!() };
         assert!(p.iter().any(|m| m.contains("does not lie in county")), "{p:?}");
 

@@ -47,7 +47,9 @@ pub fn data_dir(dir: &str) -> Result<PathBuf, ConfigError> {
 /// Parses `REGIOPORTAL_LISTEN`.
 pub fn listen(addr: &str) -> Result<SocketAddr, ConfigError> {
     addr.trim().parse().map_err(|_| {
-        ConfigError(format!("REGIOPORTAL_LISTEN {addr:?} is not an address: write IP:PORT, e.g. 127.0.0.1:8080 or [::]:8080"))
+        ConfigError(format!(
+            "REGIOPORTAL_LISTEN {addr:?} is not an address: write IP:PORT, e.g. 127.0.0.1:8080 or [::]:8080"
+        ))
     })
 }
 
@@ -89,7 +91,9 @@ pub fn size(name: &str, value: &str) -> Result<usize, ConfigError> {
     };
     match num.trim().parse::<usize>() {
         Ok(n) if n > 0 && n.saturating_mul(mult) <= 1024 * 1024 * 1024 => Ok(n * mult),
-        _ => Err(ConfigError(format!("{name} {value:?} is not a size: write bytes or e.g. 512KiB, 2MiB (at most 1024MiB)"))),
+        _ => Err(ConfigError(format!(
+            "{name} {value:?} is not a size: write bytes or e.g. 512KiB, 2MiB (at most 1024MiB)"
+        ))),
     }
 }
 

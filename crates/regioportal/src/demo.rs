@@ -13,6 +13,7 @@ pub fn region_toml() -> &'static str {
 
 /// Imports the demo region, through the same code path as `region import FILE`.
 pub async fn seed(store: &Store) -> Result<ImportReport, StorageError> {
-    let region = Region::from_toml(region_toml()).map_err(|e| StorageError::Import(format!("demo/region.toml: {e}")))?;
+    let region =
+        Region::from_toml(region_toml()).map_err(|e| StorageError::Import(format!("demo/region.toml: {e}")))?;
     store.import_region(&region, &StaticAssets(DEMO_FILES)).await
 }

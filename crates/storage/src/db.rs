@@ -5,9 +5,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use regioportal_migrations::Migrator;
+use regioportal_migrations::MigratorTrait;
 use sea_orm::sqlx::{self, postgres, sqlite};
 use sea_orm::{ConnectionTrait, DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
-use regioportal_migrations::MigratorTrait;
 
 use crate::StorageError;
 
@@ -83,9 +83,7 @@ impl DatabaseUrl {
             }
             return Ok(Self::Postgres { url: url.to_owned() });
         }
-        Err(bad(
-            "use sqlite://FILE (e.g. sqlite://data/regioportal.db) or postgres://user@host:5432/database",
-        ))
+        Err(bad("use sqlite://FILE (e.g. sqlite://data/regioportal.db) or postgres://user@host:5432/database"))
     }
 
     /// The URL for messages, without password.
@@ -126,11 +124,13 @@ pub struct Store {
 
 fn explain_sqlx(e: &sqlx::Error, backend: Backend) -> String {
     match e {
-        sqlx::Error::Io(io) if backend == Backend::Postgres => format!(
-            "{io}; is PostgreSQL running and reachable at that host and port? Check DATABASE_URL"
-        ),
+        sqlx::Error::Io(io) if backend == Backend::Postgres => {
+            format!("{io}; is PostgreSQL running and reachable at that host and port? Check DATABASE_URL")
+        }
         sqlx::Error::Io(io) => format!("{io}; check that the folder exists and is writable"),
-        sqlx::Error::PoolTimedOut => "no connection within 5 s; is the server up and reachable? Check DATABASE_URL".to_owned(),
+        sqlx::Error::PoolTimedOut => {
+            "no connection within 5 s; is PostgreSQL running and reachable? Check DATABASE_URL".to_owned()
+        }
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default().to_string();
             match code.as_str() {
@@ -151,7 +151,10 @@ impl Store {
             DatabaseUrl::Sqlite { path } => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| {
-                        connect_err(format!("cannot create the folder {}: {e}; choose a writable location", dir.display()))
+                        connect_err(format!(
+                            "cannot create the folder {}: {e}; choose a writable location",
+                            dir.display()
+                        ))
                     })?;
                 }
                 let opts = sqlite::SqliteConnectOptions::new()
@@ -169,12 +172,23 @@ impl Store {
                     .connect_with(opts)
                     .await
                     .map_err(|e| connect_err(explain_sqlx(&e, Backend::Sqlite)))?;
-                Ok(Self { db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool), backend: Backend::Sqlite, max_connections: max })
+                Ok(Self {
+                    db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+                    backend: Backend::Sqlite,
+                    max_connections: max,
+                })
             }
             DatabaseUrl::Postgres { url: raw } => {
                 let opts = postgres::PgConnectOptions::from_str(raw)
                     .map_err(|e| connect_err(e.to_string()))?
                     .application_name("regioportal");
+                // One plain connection first: the pool would retry until its timeout and
+                // report only that, while this names the real cause (refused, unknown host,
+                // wrong password, missing database) at once.
+                let probe = <postgres::PgConnection as sqlx::Connection>::connect_with(&opts)
+                    .await
+                    .map_err(|e| connect_err(explain_sqlx(&e, Backend::Postgres)))?;
+                let _ = sqlx::Connection::close(probe).await;
                 let max = 16;
                 let pool = postgres::PgPoolOptions::new()
                     .max_connections(max)
@@ -205,9 +219,27 @@ impl Store {
     pub async fn migrate(&self, url: &DatabaseUrl) -> Result<(), StorageError> {
         let mig = |e: sea_orm::DbErr| StorageError::Migrate(e.to_string());
         match url {
-            DatabaseUrl::Sqlite { .. } => Migrator::up(&self.db, None).await.map_err(mig),
+            DatabaseUrl::Sqlite { path } => {
+                // SQLite has no advisory locks; processes on this machine (the only ones that
+                // can share the file) serialise on an OS file lock beside the database.
+                let lock_path = path.with_extension("migrate-lock");
+                let lock = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+                    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
+                    f.lock()?;
+                    Ok(f)
+                })
+                .await
+                .map_err(|e| StorageError::Migrate(e.to_string()))?
+                .map_err(|e| {
+                    StorageError::Migrate(format!("cannot lock {}: {e}", path.with_extension("migrate-lock").display()))
+                })?;
+                let result = Migrator::up(&self.db, None).await.map_err(mig);
+                let _ = lock.unlock();
+                result
+            }
             DatabaseUrl::Postgres { url: raw } => {
-                let opts = postgres::PgConnectOptions::from_str(raw).map_err(|e| StorageError::Migrate(e.to_string()))?;
+                let opts =
+                    postgres::PgConnectOptions::from_str(raw).map_err(|e| StorageError::Migrate(e.to_string()))?;
                 let pool = postgres::PgPoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(Duration::from_secs(30))
@@ -215,7 +247,9 @@ impl Store {
                     .await
                     .map_err(|e| StorageError::Migrate(explain_sqlx(&e, Backend::Postgres)))?;
                 let conn = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
-                conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).await.map_err(mig)?;
+                conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                    .await
+                    .map_err(mig)?;
                 let result = Migrator::up(&conn, None).await.map_err(mig);
                 let unlock = conn.execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).await;
                 let _ = conn.close().await;
@@ -291,7 +325,10 @@ mod tests {
             DatabaseUrl::parse("sqlite://data/regioportal.db").unwrap(),
             DatabaseUrl::Sqlite { path: "data/regioportal.db".into() }
         );
-        assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db?mode=rwc").unwrap(), DatabaseUrl::Sqlite { path: "/tmp/x.db".into() });
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db?mode=rwc").unwrap(),
+            DatabaseUrl::Sqlite { path: "/tmp/x.db".into() }
+        );
         assert_eq!(DatabaseUrl::parse("postgres://postgres@127.0.0.1:5432/test").unwrap().backend(), Backend::Postgres);
         for bad in ["mysql://x", "data.db", "sqlite://", "postgres://", "http://x"] {
             let e = DatabaseUrl::parse(bad).unwrap_err().to_string();

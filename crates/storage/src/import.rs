@@ -10,12 +10,10 @@ use chrono::Utc;
 use regioportal_domain::logo::check_logo;
 use regioportal_domain::region::{Contact, LocalisedText, Region};
 use regioportal_domain::{LegalPageKind, Locale};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 use crate::entity::{legal_page, municipality, place, region};
-use crate::{Store, StorageError};
+use crate::{StorageError, Store};
 
 /// Where the files a region file names (logos) come from.
 pub trait AssetSource {
@@ -45,7 +43,11 @@ pub struct StaticAssets(pub &'static [(&'static str, &'static [u8])]);
 
 impl AssetSource for StaticAssets {
     fn load(&self, path: &str) -> Result<Vec<u8>, String> {
-        self.0.iter().find(|(p, _)| *p == path).map(|(_, b)| b.to_vec()).ok_or_else(|| format!("{path:?} is not part of the demo files"))
+        self.0
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, b)| b.to_vec())
+            .ok_or_else(|| format!("{path:?} is not part of the demo files"))
     }
 }
 
@@ -156,23 +158,20 @@ impl Store {
             region_row.insert(&txn).await?;
         }
 
-        let existing: BTreeMap<String, i64> = municipality::Entity::find()
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|m| (m.slug, m.id))
-            .collect();
+        let existing: BTreeMap<String, i64> =
+            municipality::Entity::find().all(&txn).await?.into_iter().map(|m| (m.slug, m.id)).collect();
         let mut ids: BTreeMap<String, i64> = BTreeMap::new();
         let mut report = ImportReport::default();
 
         for m in &region.municipalities {
             let slug = m.slug.as_str().to_owned();
-            let parent_id = match &m.parent {
-                Some(p) => Some(*ids.get(p.as_str()).ok_or_else(|| {
-                    StorageError::Import(format!("parent {p} of {slug} was not imported before it"))
-                })?),
-                None => None,
-            };
+            let parent_id =
+                match &m.parent {
+                    Some(p) => Some(*ids.get(p.as_str()).ok_or_else(|| {
+                        StorageError::Import(format!("parent {p} of {slug} was not imported before it"))
+                    })?),
+                    None => None,
+                };
             let (cn, cs, cp, cc, cph, ce) = contact_cols(&m.contact);
             let (logo_type, logo_bytes) = logos.remove(&m.slug).map_or((None, None), |(t, b)| (Some(t), Some(b)));
             let mut row = municipality::ActiveModel {

@@ -46,7 +46,12 @@ pub struct LegalPages<'a> {
 
 impl LegalPages<'_> {
     /// The page in the wanted language, else in German; `None` if the owner has none.
-    pub async fn get(&self, owner: Owner<'_>, kind: LegalPageKind, wanted: Locale) -> Result<Option<LegalPage>, StorageError> {
+    pub async fn get(
+        &self,
+        owner: Owner<'_>,
+        kind: LegalPageKind,
+        wanted: Locale,
+    ) -> Result<Option<LegalPage>, StorageError> {
         let rows = legal_page::Entity::find()
             .filter(owner.condition())
             .filter(legal_page::Column::Kind.eq(kind.slug()))

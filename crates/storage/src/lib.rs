@@ -35,6 +35,6 @@ pub use db::{Backend, DatabaseUrl, PoolStats, Store};
 pub use error::StorageError;
 pub use import::{AssetSource, DirAssets, ImportReport, StaticAssets};
 pub use legal::{LegalPage, LegalPages, Owner};
-pub use municipalities::{MunicipalityRecord, Municipalities, RegionRecord};
+pub use municipalities::{Municipalities, MunicipalityRecord, RegionRecord};
 pub use places::{PlaceRecord, Places};
 pub use tenant::TenantScope;

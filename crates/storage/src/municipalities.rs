@@ -79,7 +79,14 @@ pub(crate) fn contact_of(
     phone: Option<String>,
     email: Option<String>,
 ) -> Result<Contact, StorageError> {
-    Ok(Contact { name, street, postcode: Postcode::parse(postcode).map_err(|e| corrupt("postcode", e))?, city, phone, email })
+    Ok(Contact {
+        name,
+        street,
+        postcode: Postcode::parse(postcode).map_err(|e| corrupt("postcode", e))?,
+        city,
+        phone,
+        email,
+    })
 }
 
 fn record(m: municipality::Model, parent: Option<Slug>) -> Result<MunicipalityRecord, StorageError> {
@@ -92,7 +99,14 @@ fn record(m: municipality::Model, parent: Option<Slug>) -> Result<MunicipalityRe
         ars: Ars::parse(&m.ars).map_err(|e| corrupt("ARS", e))?,
         theme_colour: ThemeColour::parse(&m.theme_colour).map_err(|e| corrupt("theme colour", e))?,
         website: m.website,
-        contact: contact_of(m.contact_name, m.contact_street, &m.contact_postcode, m.contact_city, m.contact_phone, m.contact_email)?,
+        contact: contact_of(
+            m.contact_name,
+            m.contact_street,
+            &m.contact_postcode,
+            m.contact_city,
+            m.contact_phone,
+            m.contact_email,
+        )?,
         logo_content_type: m.logo_content_type,
         updated_at: m.updated_at,
     })
@@ -188,7 +202,14 @@ impl Municipalities<'_> {
             timezone: r.timezone,
             website: r.website,
             demo: r.is_demo,
-            contact: contact_of(r.contact_name, r.contact_street, &r.contact_postcode, r.contact_city, r.contact_phone, r.contact_email)?,
+            contact: contact_of(
+                r.contact_name,
+                r.contact_street,
+                &r.contact_postcode,
+                r.contact_city,
+                r.contact_phone,
+                r.contact_email,
+            )?,
         }))
     }
 
@@ -209,7 +230,13 @@ impl Municipalities<'_> {
 
     /// Whether any municipality exists (an empty database gets the demo region).
     pub async fn is_empty(&self) -> Result<bool, StorageError> {
-        Ok(municipality::Entity::find().select_only().column(municipality::Column::Id).into_tuple::<i64>().one(self.db).await?.is_none())
+        Ok(municipality::Entity::find()
+            .select_only()
+            .column(municipality::Column::Id)
+            .into_tuple::<i64>()
+            .one(self.db)
+            .await?
+            .is_none())
     }
 
     /// One municipality by slug.

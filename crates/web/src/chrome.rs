@@ -115,7 +115,9 @@ fn css_href() -> &'static str {
     static HREF: OnceLock<String> = OnceLock::new();
     HREF.get_or_init(|| {
         // FNV-1a of the stylesheet: a new version gets a new URL, so it can be cached forever.
-        let hash = pages::STYLESHEET.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let hash = pages::STYLESHEET
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
         format!("/static/regioportal.css?v={:012x}", hash & 0xffff_ffff_ffff)
     })
 }
@@ -134,7 +136,8 @@ impl<'a> Chrome<'a> {
     fn base(state: &'a AppState, ctx: &RequestCtx, region: &RegionInfo, title: String) -> Self {
         let t = state.i18n.tr(ctx.locale);
         let region_name = region.name_in(ctx.locale);
-        let site_name = if region_name.is_empty() { t.get("site-name") } else { format!("{} {region_name}", t.get("site-name")) };
+        let site_name =
+            if region_name.is_empty() { t.get("site-name") } else { format!("{} {region_name}", t.get("site-name")) };
         Self {
             t,
             title,
@@ -166,7 +169,13 @@ impl<'a> Chrome<'a> {
     }
 
     /// Chrome of a municipality's page: its name, logo, colours and legal pages.
-    pub fn municipality(state: &'a AppState, ctx: &RequestCtx, region: &RegionInfo, m: &MunicipalityRecord, title: String) -> Self {
+    pub fn municipality(
+        state: &'a AppState,
+        ctx: &RequestCtx,
+        region: &RegionInfo,
+        m: &MunicipalityRecord,
+        title: String,
+    ) -> Self {
         let mut c = Self::base(state, ctx, region, title);
         let home = format!("/{}", m.slug());
         c.brand_name = m.name.clone();

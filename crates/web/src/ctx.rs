@@ -1,6 +1,7 @@
 //! What every handler and the error renderer know about the request: language, request id,
 //! path. The language comes from `?lang=` (a linkable choice), then the `lang` cookie that
-//! remembers it, then `Accept-Language`, then German.
+//! remembers it, else German. `Accept-Language` is deliberately not used: a German public body
+//! speaks German first, and a URL shows the same page to everyone (and every cache).
 
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -45,10 +46,7 @@ fn cookie_lang(headers: &HeaderMap) -> Option<Locale> {
 impl RequestCtx {
     fn build(uri: &Uri, headers: &HeaderMap) -> Self {
         let from_query = query_lang(uri);
-        let locale = from_query
-            .or_else(|| cookie_lang(headers))
-            .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Locale::negotiate))
-            .unwrap_or_default();
+        let locale = from_query.or_else(|| cookie_lang(headers)).unwrap_or_default();
         Self {
             locale,
             lang_in_query: from_query.is_some(),
@@ -66,8 +64,13 @@ impl RequestCtx {
 
     /// The current URL with `lang` set to `locale` (other query parameters kept).
     pub fn href_in(&self, locale: Locale) -> String {
-        let mut params: Vec<&str> =
-            self.query.as_deref().unwrap_or("").split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).collect();
+        let mut params: Vec<&str> = self
+            .query
+            .as_deref()
+            .unwrap_or("")
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+            .collect();
         let lang = format!("lang={}", locale.tag());
         params.push(&lang);
         format!("{}?{}", self.path, params.join("&"))
@@ -88,7 +91,11 @@ pub fn request_id(res: &Response) -> Option<String> {
 }
 
 /// Remembers an explicit `?lang=` choice in a cookie, so the next pages keep the language.
-pub async fn remember_language(axum::extract::State(state): axum::extract::State<AppState>, req: Request, next: Next) -> Response {
+pub async fn remember_language(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let chosen = query_lang(req.uri()).filter(|l| cookie_lang(req.headers()) != Some(*l));
     let mut res = next.run(req).await;
     if let Some(locale) = chosen {
@@ -98,6 +105,6 @@ pub async fn remember_language(axum::extract::State(state): axum::extract::State
             res.headers_mut().append(header::SET_COOKIE, v);
         }
     }
-    res.headers_mut().append(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
+    res.headers_mut().append(header::VARY, HeaderValue::from_static("Cookie"));
     res
 }

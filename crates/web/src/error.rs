@@ -107,11 +107,9 @@ impl IntoResponse for AppError {
             Self::NotFound => ErrorInfo { detail: None, fields: vec![], cause: None },
             Self::BadRequest(d) => ErrorInfo { detail: Some(d), fields: vec![], cause: None },
             Self::Validation(f) => ErrorInfo { detail: None, fields: f, cause: None },
-            Self::Unavailable(d) => ErrorInfo {
-                detail: None,
-                fields: vec![],
-                cause: Some(Arc::new(std::io::Error::other(d))),
-            },
+            Self::Unavailable(d) => {
+                ErrorInfo { detail: None, fields: vec![], cause: Some(Arc::new(std::io::Error::other(d))) }
+            }
             Self::Internal(e) => ErrorInfo { detail: None, fields: vec![], cause: Some(e) },
         };
         let mut res = status.into_response();
@@ -171,7 +169,8 @@ fn english_title(status: StatusCode) -> &'static str {
 fn wants_json(ctx: &RequestCtx) -> bool {
     ctx.path.starts_with("/api/") || ctx.path == "/openapi.json" || {
         let accept = ctx.accept.as_deref().unwrap_or("");
-        (accept.contains("application/json") || accept.contains("application/problem+json")) && !accept.contains("text/html")
+        (accept.contains("application/json") || accept.contains("application/problem+json"))
+            && !accept.contains("text/html")
     }
 }
 
@@ -184,10 +183,14 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     if !(status.is_client_error() || status.is_server_error()) || res.extensions().get::<Rendered>().is_some() {
         return res;
     }
-    let info = res.extensions().get::<ErrorInfo>().cloned().unwrap_or(ErrorInfo { detail: None, fields: vec![], cause: None });
+    let info =
+        res.extensions().get::<ErrorInfo>().cloned().unwrap_or(ErrorInfo { detail: None, fields: vec![], cause: None });
     let request_id = request_id(&res).or_else(|| ctx.request_id.clone()).unwrap_or_default();
     if status.is_server_error() {
-        let cause = info.cause.as_deref().map_or_else(|| "no cause recorded (a panic or a middleware error)".to_owned(), |c| cause_chain(c));
+        let cause = info
+            .cause
+            .as_deref()
+            .map_or_else(|| "no cause recorded (a panic or a middleware error)".to_owned(), |c| cause_chain(c));
         tracing::error!(%request_id, %status, %method, path = %ctx.path, error = %cause, "request failed");
     }
     // Never echo internals: 5xx carry no detail.

@@ -101,3 +101,28 @@ impl Tr<'_> {
         self.i18n.format(self.locale, key, Some(&args))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_exists_in_every_language() {
+        let i18n = I18n::load().expect("the catalogues parse");
+        let de = i18n.message_ids(Locale::De);
+        let en = i18n.message_ids(Locale::En);
+        let only_de: Vec<_> = de.iter().filter(|k| !en.contains(k)).collect();
+        let only_en: Vec<_> = en.iter().filter(|k| !de.contains(k)).collect();
+        assert!(only_de.is_empty() && only_en.is_empty(), "only in de: {only_de:?}; only in en: {only_en:?}");
+        assert!(de.len() > 40);
+    }
+
+    #[test]
+    fn arguments_and_plurals() {
+        let i18n = I18n::load().unwrap();
+        assert_eq!(i18n.tr(Locale::De).get1("region-home-title", "region", "Ostthüringen"), "Willkommen im Regioportal Ostthüringen");
+        assert_eq!(i18n.tr(Locale::En).get("error-title-404"), "Page not found");
+        // A missing key shows itself instead of vanishing.
+        assert_eq!(i18n.tr(Locale::En).get("no-such-key"), "no-such-key");
+    }
+}

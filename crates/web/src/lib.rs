@@ -35,10 +35,9 @@ impl BaseUrl {
     /// Validates an origin: `http` or `https`, a host, an optional port, no path.
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim().trim_end_matches('/');
-        let rest = s
-            .strip_prefix("https://")
-            .or_else(|| s.strip_prefix("http://"))
-            .ok_or_else(|| format!("REGIOPORTAL_BASE_URL {s:?} must start with http:// or https://, e.g. https://regioportal.example"))?;
+        let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")).ok_or_else(|| {
+            format!("REGIOPORTAL_BASE_URL {s:?} must start with http:// or https://, e.g. https://regioportal.example")
+        })?;
         let (host, port) = match rest.rsplit_once(':') {
             Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, Some(p)),
             _ => (rest, None),

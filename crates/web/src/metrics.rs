@@ -54,20 +54,42 @@ impl Metrics {
         out.push_str("# TYPE regioportal_http_requests_total counter\n");
         if let Ok(r) = self.requests.lock() {
             for ((m, route, status), n) in r.iter() {
-                let _ = writeln!(out, "regioportal_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{status}\"}} {n}", esc(route));
+                let _ = writeln!(
+                    out,
+                    "regioportal_http_requests_total{{method=\"{m}\",route=\"{}\",status=\"{status}\"}} {n}",
+                    esc(route)
+                );
             }
         }
-        out.push_str("# HELP regioportal_http_request_duration_seconds Time to answer a request, by method and matched route.\n");
+        out.push_str(
+            "# HELP regioportal_http_request_duration_seconds Time to answer a request, by method and matched route.\n",
+        );
         out.push_str("# TYPE regioportal_http_request_duration_seconds histogram\n");
         if let Ok(l) = self.latency.lock() {
             for ((m, route), h) in l.iter() {
                 let route = esc(route);
                 for (i, le) in BUCKETS.iter().enumerate() {
-                    let _ = writeln!(out, "regioportal_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{route}\",le=\"{le}\"}} {}", h.buckets[i]);
+                    let _ = writeln!(
+                        out,
+                        "regioportal_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{route}\",le=\"{le}\"}} {}",
+                        h.buckets[i]
+                    );
                 }
-                let _ = writeln!(out, "regioportal_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{route}\",le=\"+Inf\"}} {}", h.count);
-                let _ = writeln!(out, "regioportal_http_request_duration_seconds_sum{{method=\"{m}\",route=\"{route}\"}} {}", h.sum);
-                let _ = writeln!(out, "regioportal_http_request_duration_seconds_count{{method=\"{m}\",route=\"{route}\"}} {}", h.count);
+                let _ = writeln!(
+                    out,
+                    "regioportal_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{route}\",le=\"+Inf\"}} {}",
+                    h.count
+                );
+                let _ = writeln!(
+                    out,
+                    "regioportal_http_request_duration_seconds_sum{{method=\"{m}\",route=\"{route}\"}} {}",
+                    h.sum
+                );
+                let _ = writeln!(
+                    out,
+                    "regioportal_http_request_duration_seconds_count{{method=\"{m}\",route=\"{route}\"}} {}",
+                    h.count
+                );
             }
         }
         out.push_str("# HELP regioportal_db_pool_connections Database connections by state.\n");

@@ -46,7 +46,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 fn unavailable(backend: &'static str) -> Response {
-    let mut res = (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database: Some(backend) })).into_response();
+    let mut res = (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database: Some(backend) }))
+        .into_response();
     res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     res.extensions_mut().insert(Rendered);
     res
@@ -56,6 +57,7 @@ fn unavailable(backend: &'static str) -> Response {
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let body = state.metrics.render(state.store.pool_stats(), state.store.backend().as_str());
     let mut res = body.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
     res
 }

@@ -55,14 +55,19 @@ fn link(state: &AppState, locale: Locale, m: &MunicipalityRecord) -> Municipalit
 pub async fn region_home(State(state): State<AppState>, ctx: RequestCtx) -> Result<Response, AppError> {
     let region = region_info(&state).await?;
     let all = state.store.municipalities().list().await?;
-    let title = state.i18n.tr(ctx.locale).get1("region-home-title", "region", region.name_in(ctx.locale));
-    let top_level = all.iter().filter(|m| m.kind != MunicipalityKind::Town).map(|m| link(&state, ctx.locale, m)).collect();
+    let title = state.i18n.tr(ctx.locale).get("nav-home");
+    let top_level =
+        all.iter().filter(|m| m.kind != MunicipalityKind::Town).map(|m| link(&state, ctx.locale, m)).collect();
     let counties = all
         .iter()
         .filter(|m| m.kind == MunicipalityKind::County)
         .map(|c| CountyGroup {
             name: c.name.clone(),
-            towns: all.iter().filter(|m| m.parent.as_ref() == Some(c.slug())).map(|m| link(&state, ctx.locale, m)).collect(),
+            towns: all
+                .iter()
+                .filter(|m| m.parent.as_ref() == Some(c.slug()))
+                .map(|m| link(&state, ctx.locale, m))
+                .collect(),
         })
         .filter(|g| !g.towns.is_empty())
         .collect();
@@ -103,7 +108,11 @@ fn tel_uri(phone: &str) -> String {
 }
 
 /// `/{municipality}`: a municipality's home page.
-pub async fn municipality_home(State(state): State<AppState>, ctx: RequestCtx, Path(slug): Path<String>) -> Result<Response, AppError> {
+pub async fn municipality_home(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
     let m = municipality(&state, &slug).await?;
     let region = region_info(&state).await?;
     let dir = state.store.municipalities();
@@ -112,7 +121,12 @@ pub async fn municipality_home(State(state): State<AppState>, ctx: RequestCtx, P
         None => None,
     };
     let towns = if m.kind == MunicipalityKind::County {
-        dir.list().await?.iter().filter(|t| t.parent.as_ref() == Some(m.slug())).map(|t| link(&state, ctx.locale, t)).collect()
+        dir.list()
+            .await?
+            .iter()
+            .filter(|t| t.parent.as_ref() == Some(m.slug()))
+            .map(|t| link(&state, ctx.locale, t))
+            .collect()
     } else {
         vec![]
     };
@@ -155,7 +169,15 @@ fn format_date(locale: Locale, d: chrono::DateTime<chrono::Utc>) -> String {
     }
 }
 
-async fn legal(state: &AppState, ctx: &RequestCtx, region: &RegionInfo, owner: Owner<'_>, kind: LegalPageKind, chrome: Chrome<'_>, owner_name: String) -> Result<Response, AppError> {
+async fn legal(
+    state: &AppState,
+    ctx: &RequestCtx,
+    region: &RegionInfo,
+    owner: Owner<'_>,
+    kind: LegalPageKind,
+    chrome: Chrome<'_>,
+    owner_name: String,
+) -> Result<Response, AppError> {
     let page = state.store.legal_pages().get(owner, kind, ctx.locale).await?;
     let _ = region;
     render(&LegalPageView {
@@ -169,7 +191,11 @@ async fn legal(state: &AppState, ctx: &RequestCtx, region: &RegionInfo, owner: O
 }
 
 /// `/impressum` etc.: the region's legal pages.
-pub async fn region_legal(State(state): State<AppState>, ctx: RequestCtx, path: MatchedPath) -> Result<Response, AppError> {
+pub async fn region_legal(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    path: MatchedPath,
+) -> Result<Response, AppError> {
     let kind = kind_of(&path)?;
     let region = region_info(&state).await?;
     let title = state.i18n.tr(ctx.locale).get(kind.title_key());
@@ -231,7 +257,10 @@ pub async fn favicon() -> Response {
 
 /// `/robots.txt`.
 pub async fn robots(State(state): State<AppState>) -> Response {
-    let body = format!("User-agent: *\nDisallow: /api/\nDisallow: /verwaltung\nSitemap: {}/sitemap.xml\n", state.config.base_url.as_str());
+    let body = format!(
+        "User-agent: *\nDisallow: /api/\nDisallow: /verwaltung\nSitemap: {}/sitemap.xml\n",
+        state.config.base_url.as_str()
+    );
     cached(body, "text/plain; charset=utf-8", 3600)
 }
 

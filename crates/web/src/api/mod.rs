@@ -47,11 +47,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(v)) => Ok(Self(v)),
             Err(e) => {
-                // serde_urlencoded says "unknown variant `x`, expected one of …" or
-                // "invalid digit found in string"; the field is named where serde knows it.
+                // axum reports "field: problem" (e.g. "kind: unknown variant `x`") or, for an
+                // unknown parameter, "colour: unknown field `colour`, expected …".
                 let text = e.body_text();
                 let msg = text.trim_start_matches("Failed to deserialize query string: ").to_owned();
-                let field = msg.split('`').nth(1).filter(|_| msg.starts_with("unknown field")).unwrap_or("query");
+                let field = match msg.split_once(": ") {
+                    Some((f, _)) if !f.contains(' ') => f.to_owned(),
+                    _ => "query".to_owned(),
+                };
+                let field = field.as_str();
                 Err(AppError::Validation(vec![FieldError { field: field.to_owned(), message: msg.clone() }]))
             }
         }

@@ -112,15 +112,22 @@ fn item(state: &AppState, m: &MunicipalityRecord) -> MunicipalityItem {
         (status = 422, description = "A filter is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn list(State(state): State<AppState>, ApiQuery(params): ApiQuery<ListParams>) -> Result<Json<MunicipalityList>, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<MunicipalityList>, AppError> {
     let mut errors = Vec::new();
     let kind = match params.kind.as_deref() {
         None | Some("") => None,
-        Some(k) => MunicipalityKind::parse(k).map_err(|e| errors.push(FieldError { field: "kind".into(), message: e.to_string() })).ok(),
+        Some(k) => MunicipalityKind::parse(k)
+            .map_err(|e| errors.push(FieldError { field: "kind".into(), message: e.to_string() }))
+            .ok(),
     };
     let parent = match params.parent.as_deref() {
         None | Some("") => None,
-        Some(p) => Slug::parse(p).map_err(|e| errors.push(FieldError { field: "parent".into(), message: e.to_string() })).ok(),
+        Some(p) => {
+            Slug::parse(p).map_err(|e| errors.push(FieldError { field: "parent".into(), message: e.to_string() })).ok()
+        }
     };
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -146,7 +153,10 @@ pub async fn list(State(state): State<AppState>, ApiQuery(params): ApiQuery<List
         (status = 404, description = "No such municipality", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn get(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<MunicipalityDetail>, AppError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<MunicipalityDetail>, AppError> {
     if Slug::parse(&slug).is_err() {
         return Err(AppError::NotFound);
     }
