@@ -74,17 +74,21 @@ export class PagePool {
     let lane = this.free.pop();
     if (!lane && this.count < this.size) {
       this.count++;
-      const ctx = await this.browser.newContext(contextOptions(this.options));
-      const page = await ctx.newPage();
-      lane = { ctx, page, events: [], current: null };
-      this.setup(lane);
+      lane = { ctx: await this.browser.newContext(contextOptions(this.options)), page: null, events: [], current: null };
     }
     if (!lane) lane = await new Promise((resolve) => this.waiting.push(resolve));
+    if (!lane.page || lane.page.isClosed()) {
+      lane.page = await lane.ctx.newPage();
+      this.setup(lane);
+    }
     await lane.ctx.clearCookies();
-    const viewport = contextOptions(this.options).viewport;
-    await lane.page.setViewportSize(viewport);
+    await lane.page.setViewportSize(contextOptions(this.options).viewport);
     lane.events = [];
     return lane;
+  }
+
+  async close() {
+    await Promise.all(this.free.map((lane) => lane.ctx.close().catch(() => {})));
   }
 
   release(lane) {

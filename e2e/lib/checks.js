@@ -134,14 +134,28 @@ function pageHelpers() {
   }
 
   /** Remembers the unfocused style of every focusable element (call before the first Tab). */
-  function snapshotUnfocused() {
+  async function snapshotUnfocused() {
     if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+    await settle();
     for (const el of document.querySelectorAll(FOCUSABLE)) unfocused.set(keyOf(el), styleOf(el));
     return unfocused.size;
   }
 
+  /**
+   * Ends running transitions and animations, then waits two frames, so that styles are read in
+   * their end state (even a 0.01ms transition, as a reduced-motion reset creates, shows the start
+   * value until the next frame).
+   */
+  async function settle() {
+    for (const a of document.getAnimations()) {
+      try { a.finish(); } catch { /* infinite animation */ }
+    }
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  }
+
   /** Facts about the focused element: name, focus indicator, visibility. */
-  function focusInfo() {
+  async function focusInfo() {
+    await settle();
     const el = document.activeElement;
     if (!el || el === document.body || el === document.documentElement) return { atBody: true };
     const key = keyOf(el);
@@ -272,7 +286,7 @@ export async function checkAxe(page) {
       helpUrl: v.helpUrl,
       nodes: v.nodes.map((n) => ({ target: n.target, html: n.html.length > 200 ? n.html.slice(0, 197) + '...' : n.html, summary: n.failureSummary })),
     }));
-    return { violations: slim(r.violations), incomplete: slim(r.incomplete) };
+    return { violations: slim(r.violations), incomplete: slim(r.incomplete), passed: r.passes.length };
   }, AXE_TAGS);
   const problems = result.violations.map((v) => {
     const nodes = v.nodes.slice(0, 8).map((n) => {
@@ -282,6 +296,8 @@ export async function checkAxe(page) {
     if (v.nodes.length > 8) nodes.push(`      … and ${v.nodes.length - 8} more element(s)`);
     return `${v.id} [${v.impact}] ${v.help}\n      ${v.helpUrl}\n${nodes.join('\n')}`;
   });
+  // Guard against a vacuous pass (axe blocked or rule set empty): some rule must have passed.
+  if (result.passed === 0 && result.violations.length === 0) problems.push('axe evaluated no rule at all (no passes, no violations)');
   return { problems, ...result };
 }
 
@@ -379,6 +395,26 @@ export async function checkFocusWalk(page, { max = 400 } = {}) {
   }
   if (steps.length === max) problems.push(`more than ${max} Tab stops: stopped counting`);
   return { problems, steps: steps.map((s) => ({ selector: s.selector, name: s.name, indicator: s.indicator.outline ? 'outline' : s.indicator.shadow ? 'box-shadow' : s.indicator.background ? 'background' : 'none' })) };
+}
+
+/**
+ * Collects, into lane.events, the console errors, CSP violations, page errors and failed or
+ * >= 400 subresource requests of the page under test (lane.current = { url, status }).
+ */
+export function collectPageEvents(lane) {
+  const push = (msg) => { if (lane.current) lane.events.push(msg); };
+  lane.page.on('console', (m) => {
+    const p = lane.current;
+    if (!p || (m.type() !== 'error' && !/Content.Security.Policy/i.test(m.text()))) return;
+    // The main document of an error page answers 404 on purpose; Chromium logs that.
+    if (p.status !== 200 && m.location().url === p.url && /status of 404/.test(m.text())) return;
+    push(`console ${m.type()}: ${m.text()}${m.location().url ? ' (' + m.location().url + ')' : ''}`);
+  });
+  lane.page.on('pageerror', (e) => push(`page error: ${e.message}`));
+  lane.page.on('requestfailed', (r) => push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  lane.page.on('response', (r) => {
+    if (lane.current && r.url() !== lane.current.url && r.status() >= 400) push(`subresource ${r.url()} answered ${r.status()}`);
+  });
 }
 
 /** Formats a list of problems for an assertion message. */

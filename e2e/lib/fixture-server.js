@@ -21,7 +21,12 @@ export async function startFixtureServer() {
       res.writeHead(404, { 'content-type': 'text/plain' });
       return res.end('not found');
     }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    // The same kind of strict CSP as the real server sends (the broken page needs its inline
+    // <style> applied, to get the a:focus{outline:none} it is about).
+    // Under /strict/ even the broken page gets no 'unsafe-inline' (self-test of the CSP check).
+    const inline = file.endsWith('broken.html') && !pathname.startsWith('/strict/');
+    const csp = `default-src 'none'; style-src 'self'${inline ? " 'unsafe-inline'" : ''}; img-src 'self'`;
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'content-security-policy': csp });
     res.end(fs.readFileSync(file));
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

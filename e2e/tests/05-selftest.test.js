@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser, contextOptions } from '../lib/browser.js';
-import { checkAxe, checkReflow, checkFocusWalk, checkSkipLink, checkStructure, report } from '../lib/checks.js';
+import { checkAxe, checkReflow, checkFocusWalk, checkSkipLink, checkStructure, collectPageEvents, report } from '../lib/checks.js';
 import { checkHtml } from '../lib/html.js';
 import { startFixtureServer } from '../lib/fixture-server.js';
 import { E2E_DIR } from '../lib/env.js';
@@ -70,6 +70,21 @@ describe('self-test of the checks', { concurrency: 2 }, () => {
     it('structure check reports the missing lang', async () => {
       const { problems } = await withPage('broken.html', 1280, (p) => checkStructure(p, { lang: 'de' }));
       assert.ok(has(problems, /<html lang="null">, expected lang="de"/), problems.join('\n'));
+    });
+
+    it('the console check reports the CSP-blocked inline style and a missing image', async () => {
+      const ctx = await browser.newContext(contextOptions());
+      try {
+        const lane = { page: await ctx.newPage(), events: [], current: null };
+        collectPageEvents(lane);
+        lane.current = { url: `${server.url}/strict/broken.html`, status: 200 };
+        await lane.page.goto(lane.current.url, { waitUntil: 'load' });
+        await lane.page.evaluate(() => { const i = new Image(); i.src = '/missing.png'; return new Promise((r) => { i.onerror = r; }); });
+        assert.ok(has(lane.events, /Content.Security.Policy/i), 'no CSP violation reported:\n' + lane.events.join('\n'));
+        assert.ok(has(lane.events, /missing\.png answered 404/), 'no failed subresource reported:\n' + lane.events.join('\n'));
+      } finally {
+        await ctx.close();
+      }
     });
 
     it('html-validate reports the duplicate id, the inline style and the missing alt', async () => {

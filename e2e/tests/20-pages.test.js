@@ -6,14 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, SCREENSHOTS, CONCURRENCY, failure, recordFinding } from '../lib/env.js';
 import { discoverPages } from '../lib/pages.js';
-import { launchBrowser, contextOptions } from '../lib/browser.js';
-import { checkStructure, checkReflow, checkAxe, report } from '../lib/checks.js';
+import { launchBrowser, PagePool } from '../lib/browser.js';
+import { checkStructure, checkReflow, checkAxe, collectPageEvents, report } from '../lib/checks.js';
 
 const pages = await discoverPages();
 const AXE_DIR = path.join(ARTIFACTS, 'axe');
 fs.mkdirSync(AXE_DIR, { recursive: true });
 
 let browser;
+let pool;
 
 function fail(check, p, problems, extra = {}) {
   recordFinding(check, p.url, { problems, ...extra });
@@ -21,33 +22,28 @@ function fail(check, p, problems, extra = {}) {
 }
 
 describe('pages in the browser', { concurrency: CONCURRENCY }, () => {
-  before(async () => { browser = await launchBrowser(); });
-  after(async () => { await browser?.close(); });
+  before(async () => {
+    browser = await launchBrowser();
+    pool = new PagePool(browser, CONCURRENCY, { viewport: { width: 320, height: 800 } }, collectPageEvents);
+  });
+  after(async () => {
+    await pool?.close();
+    await browser?.close();
+  });
 
   for (const p of pages) {
     describe(p.path, { concurrency: 1 }, () => {
-      let ctx;
+      let lane;
       let page;
       let response;
-      const events = [];
 
       before(async () => {
-        ctx = await browser.newContext(contextOptions({ viewport: { width: 320, height: 800 } }));
-        page = await ctx.newPage();
-        page.on('console', (m) => {
-          if (m.type() !== 'error' && !/Content.Security.Policy/i.test(m.text())) return;
-          // The main document of an error page answers 404 on purpose; Chromium logs that.
-          if (p.status !== 200 && m.location().url === p.url && /status of 404/.test(m.text())) return;
-          events.push(`console ${m.type()}: ${m.text()}${m.location().url ? ' (' + m.location().url + ')' : ''}`);
-        });
-        page.on('pageerror', (e) => events.push(`page error: ${e.message}`));
-        page.on('requestfailed', (r) => events.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
-        page.on('response', (r) => {
-          if (r.url() !== p.url && r.status() >= 400) events.push(`subresource ${r.url()} answered ${r.status()}`);
-        });
+        lane = await pool.acquire();
+        lane.current = p;
+        page = lane.page;
         response = await page.goto(p.url, { waitUntil: 'load', timeout: 30_000 });
       });
-      after(async () => { await ctx?.close(); });
+      after(() => { if (lane) pool.release(lane); });
 
       it(`HTTP ${p.status}, <html lang="${p.lang}">, one h1, title, skip link, landmarks header/nav/main/footer`, async () => {
         const problems = [];
@@ -57,7 +53,7 @@ describe('pages in the browser', { concurrency: CONCURRENCY }, () => {
       });
 
       it('no CSP violation, console error or failed request', async () => {
-        if (events.length) fail('console', p, [...new Set(events)]);
+        if (lane.events.length) fail('console', p, [...new Set(lane.events)]);
       });
 
       it('reflow at 320px: no horizontal scrolling (screenshot)', async () => {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS, CONCURRENCY, FULL, failure, recordFinding } from '../lib/env.js';
 import { discoverPages, representatives } from '../lib/pages.js';
-import { launchBrowser, contextOptions } from '../lib/browser.js';
+import { launchBrowser, PagePool } from '../lib/browser.js';
 import { checkSkipLink, checkFocusWalk, report } from '../lib/checks.js';
 
 const pages = representatives(await discoverPages(), FULL);
@@ -14,21 +14,26 @@ const TAB_DIR = path.join(ARTIFACTS, 'tab-order');
 fs.mkdirSync(TAB_DIR, { recursive: true });
 
 let browser;
+let pool;
 
-async function onFreshPage(p, width, fn) {
-  const ctx = await browser.newContext(contextOptions({ viewport: { width, height: 800 } }));
-  try {
-    const page = await ctx.newPage();
+/** Loads the page afresh (cookies cleared) at the given width, then runs fn(page). */
+function onFreshPage(p, width, fn) {
+  return pool.with(async (page) => {
+    await page.setViewportSize({ width, height: 800 });
     await page.goto(p.url, { waitUntil: 'load', timeout: 30_000 });
-    return await fn(page);
-  } finally {
-    await ctx.close();
-  }
+    return fn(page);
+  });
 }
 
 describe('keyboard and focus', { concurrency: CONCURRENCY }, () => {
-  before(async () => { browser = await launchBrowser(); });
-  after(async () => { await browser?.close(); });
+  before(async () => {
+    browser = await launchBrowser();
+    pool = new PagePool(browser, CONCURRENCY);
+  });
+  after(async () => {
+    await pool?.close();
+    await browser?.close();
+  });
 
   for (const p of pages) {
     describe(`${p.path} (${p.type})`, { concurrency: 1 }, () => {

@@ -4,23 +4,28 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONCURRENCY, FULL, failure } from '../lib/env.js';
 import { discoverPages, representatives } from '../lib/pages.js';
-import { launchBrowser, contextOptions } from '../lib/browser.js';
+import { launchBrowser, PagePool } from '../lib/browser.js';
 
 const pages = representatives(await discoverPages(), FULL);
 const SWITCH = { de: { to: 'en', name: 'English' }, en: { to: 'de', name: 'Deutsch' } };
 
 let browser;
+let pool;
 
 describe('without JavaScript', { concurrency: CONCURRENCY }, () => {
-  before(async () => { browser = await launchBrowser(); });
-  after(async () => { await browser?.close(); });
+  before(async () => {
+    browser = await launchBrowser();
+    pool = new PagePool(browser, CONCURRENCY, { javaScriptEnabled: false });
+  });
+  after(async () => {
+    await pool?.close();
+    await browser?.close();
+  });
 
   for (const p of pages) {
     const sw = SWITCH[p.lang];
     it(`${p.path} (${p.type}) loads, and the "${sw?.name}" link switches to <html lang="${sw?.to}">`, async () => {
-      const ctx = await browser.newContext(contextOptions({ javaScriptEnabled: false }));
-      try {
-        const page = await ctx.newPage();
+      await pool.with(async (page) => {
         const res = await page.goto(p.url, { waitUntil: 'load' });
         assert.equal(res.status(), p.status, `HTTP ${res.status()} for ${p.url}`);
         assert.equal(await page.locator('html').getAttribute('lang'), p.lang, `<html lang> of ${p.url}`);
@@ -39,9 +44,7 @@ describe('without JavaScript', { concurrency: CONCURRENCY }, () => {
         assert.equal(lang, sw.to, `after clicking "${sw.name}" on ${p.url} (now ${page.url()}): <html lang="${lang}">`);
         const samePath = new URL(page.url()).pathname === new URL(p.url).pathname;
         assert.ok(samePath, `the language switch on ${p.url} leads to another page: ${page.url()}`);
-      } finally {
-        await ctx.close();
-      }
+      });
     });
   }
 });

@@ -4,4 +4,5 @@
 mod api;
 mod ops;
 mod pages;
+mod staff;
 mod storage;

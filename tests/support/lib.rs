@@ -35,6 +35,11 @@ pub enum TestDb {
         /// URL of this test's database.
         url: DatabaseUrl,
     },
+    /// A database another handle owns (a second app node on it).
+    Shared {
+        /// The URL.
+        url: DatabaseUrl,
+    },
 }
 
 fn with_database(url: &str, db: &str) -> String {
@@ -74,13 +79,18 @@ impl TestDb {
     /// The database URL.
     pub fn url(&self) -> &DatabaseUrl {
         match self {
-            Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
+            Self::Sqlite { url, .. } | Self::Postgres { url, .. } | Self::Shared { url } => url,
         }
     }
 
-    /// A folder for data files (the SQLite folder, or a new temporary one).
+    /// Another handle on the same database that does not drop it (for a second app node).
+    pub fn shared(&self) -> Self {
+        Self::Shared { url: self.url().clone() }
+    }
+
+    /// Whether this is a PostgreSQL database.
     pub fn is_postgres(&self) -> bool {
-        matches!(self, Self::Postgres { .. })
+        self.url().backend() == regioportal_storage::Backend::Postgres
     }
 }
 
@@ -129,6 +139,29 @@ pub struct TestApp {
     running: Option<Running>,
     /// The database; dropped (and on PostgreSQL deleted) last.
     pub db: TestDb,
+    /// The data folder (mail outbox).
+    pub data_dir: tempfile::TempDir,
+    opts: Options,
+}
+
+fn decode_base64(s: &str) -> String {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let bits: Vec<u8> = s.bytes().filter_map(val).collect();
+    let mut out = Vec::new();
+    for chunk in bits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, v)| acc | (u32::from(*v) << (18 - 6 * i)));
+        for i in 0..chunk.len().saturating_sub(1) {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl TestApp {
@@ -144,6 +177,7 @@ impl TestApp {
         if !opts.empty {
             regioportal::demo::seed(&store).await.expect("seed the demo region");
         }
+        let data_dir = tempfile::tempdir().expect("a data folder");
         let listener = server::bind("127.0.0.1:0".parse().expect("addr")).await.expect("bind port 0");
         let addr = listener.local_addr().expect("local addr");
         let base_url = opts.base_url.map_or_else(|| format!("http://{addr}"), str::to_owned);
@@ -152,6 +186,8 @@ impl TestApp {
             hosts: HostMap::parse(opts.hosts.unwrap_or_default()).expect("host map"),
             request_timeout: Duration::from_secs(10),
             body_limit: opts.body_limit.unwrap_or(1024 * 1024),
+            data_dir: data_dir.path().to_owned(),
+            sessions: regioportal_storage::SessionPolicy::default(),
         };
         let running = server::start(listener, store.clone(), config, false).expect("start");
         let client = reqwest::Client::builder()
@@ -159,7 +195,51 @@ impl TestApp {
             .timeout(Duration::from_secs(20))
             .build()
             .expect("client");
-        Self { addr, base: format!("http://{addr}"), client, store, running: Some(running), db }
+        Self { addr, base: format!("http://{addr}"), client, store, running: Some(running), db, data_dir, opts }
+    }
+
+    /// A second app node on the same database (as behind a load balancer).
+    pub async fn second_node(&self) -> TestApp {
+        let store = Store::open(self.db.url()).await.expect("open the shared database");
+        let listener = server::bind("127.0.0.1:0".parse().expect("addr")).await.expect("bind port 0");
+        let addr = listener.local_addr().expect("local addr");
+        let config = WebConfig {
+            base_url: BaseUrl::parse(&format!("http://{addr}")).expect("base url"),
+            hosts: HostMap::default(),
+            request_timeout: Duration::from_secs(10),
+            body_limit: 1024 * 1024,
+            data_dir: self.data_dir.path().to_owned(),
+            sessions: regioportal_storage::SessionPolicy::default(),
+        };
+        let running = server::start(listener, store.clone(), config, false).expect("start");
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Self {
+            addr,
+            base: format!("http://{addr}"),
+            client,
+            store,
+            running: Some(running),
+            db: self.db.shared(),
+            data_dir: tempfile::tempdir().expect("dir"),
+            opts: self.opts.clone(),
+        }
+    }
+
+    /// The mails written to the outbox so far, oldest first (decoded bodies).
+    pub fn outbox(&self) -> Vec<String> {
+        let dir = self.data_dir.path().join("outbox");
+        let mut files: Vec<_> =
+            std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .map(|p| {
+                let text = std::fs::read_to_string(p).expect("eml");
+                let (head, body) = text.split_once("\r\n\r\n").expect("headers and body");
+                format!("{head}\n\n{}", decode_base64(&body.replace("\r\n", "")))
+            })
+            .collect()
     }
 
     /// GET a path.
@@ -188,4 +268,132 @@ impl TestApp {
             None => Ok(()),
         }
     }
+}
+
+/// A browser: keeps cookies, sends the portal's Origin with forms like a real browser does.
+pub struct Browser {
+    /// The app's base URL.
+    pub base: String,
+    client: reqwest::Client,
+    cookies: std::collections::BTreeMap<String, String>,
+}
+
+/// A response as the browser saw it.
+pub struct Page {
+    /// Status code.
+    pub status: u16,
+    /// `Location`, for redirects.
+    pub location: Option<String>,
+    /// `Set-Cookie` values.
+    pub set_cookies: Vec<String>,
+    /// The body.
+    pub body: String,
+}
+
+impl Page {
+    /// The first CSRF token of a form on the page.
+    pub fn csrf(&self) -> String {
+        let needle = "name=\"csrf\" value=\"";
+        let at = self.body.find(needle).unwrap_or_else(|| panic!("no csrf field in: {}", self.body));
+        let rest = &self.body[at + needle.len()..];
+        rest[..rest.find('"').expect("end of value")].to_owned()
+    }
+}
+
+impl Browser {
+    /// A fresh browser for an app.
+    pub fn new(app: &TestApp) -> Self {
+        Self { base: app.base.clone(), client: app.client.clone(), cookies: Default::default() }
+    }
+
+    /// The current value of a cookie.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    /// Sets a cookie by hand (as an attacker planting one would).
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_owned(), value.to_owned());
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn finish(&mut self, res: reqwest::Response) -> Page {
+        let status = res.status().as_u16();
+        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let set_cookies: Vec<String> =
+            res.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect();
+        for c in &set_cookies {
+            let first = c.split(';').next().unwrap_or_default();
+            if let Some((k, v)) = first.split_once('=') {
+                if v.is_empty() || c.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+        Page { status, location, set_cookies, body: res.text().await.unwrap_or_default() }
+    }
+
+    /// GET a path.
+    pub async fn get(&mut self, path: &str) -> Page {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("request");
+        self.finish(res).await
+    }
+
+    /// POST a form, with the Origin header a browser sends.
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.post_with(path, form, Some(&self.base.clone())).await
+    }
+
+    /// POST a form with a chosen Origin (or none).
+    pub async fn post_with(&mut self, path: &str, form: &[(&str, &str)], origin: Option<&str>) -> Page {
+        let mut req =
+            self.client.post(format!("{}{path}", self.base)).header("cookie", self.cookie_header()).form(form);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        let res = req.send().await.expect("request");
+        self.finish(res).await
+    }
+
+    /// Signs in with a password; returns the response of the login POST.
+    pub async fn login(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/verwaltung/anmelden").await;
+        let csrf = form.csrf();
+        self.post(
+            "/verwaltung/anmelden",
+            &[("csrf", &csrf), ("email", email), ("password", password), ("next", "/verwaltung")],
+        )
+        .await
+    }
+}
+
+/// Creates a staff account with roles (`"editor@gera"`, `"platform_admin"`) directly in storage.
+pub async fn create_staff(store: &Store, email: &str, password: &str, grants: &[&str]) -> regioportal_storage::UserId {
+    use regioportal_domain::auth::{Email, Grant, Password};
+    let actor = regioportal_storage::Actor::cli();
+    let email = Email::parse(email).expect("email");
+    let password = Password::parse(password, None).expect("password");
+    let id = store.staff().create(&email, "Test Person", Some(&password), &actor).await.expect("create user");
+    for g in grants {
+        let grant = Grant::parse(g).expect("grant");
+        let scope = match grant.municipality() {
+            Some(slug) => Some(
+                store.municipalities().by_slug(slug.as_str()).await.expect("db").expect("municipality").scope().clone(),
+            ),
+            None => None,
+        };
+        store.staff().grant(id, &grant, scope.as_ref(), &actor).await.expect("grant");
+    }
+    id
 }

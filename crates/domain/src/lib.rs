@@ -4,6 +4,7 @@
 //! parsed into one of these newtypes first, so that the rest of the code can rely on it being
 //! valid (`Slug::parse`, `Ags::parse`, …).
 
+pub mod auth;
 pub mod colour;
 pub mod hosts;
 pub mod legal;

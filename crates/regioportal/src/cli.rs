@@ -55,6 +55,12 @@ enum Command {
     /// The demo region.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Staff accounts and their roles.
+    #[command(subcommand)]
+    Users(crate::admin::UsersCommand),
+    /// API tokens for other systems.
+    #[command(subcommand)]
+    Tokens(crate::admin::TokensCommand),
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +170,8 @@ async fn run(cli: Cli) -> Result<(), ConfigError> {
             println!("imported {}: {report}", file.display());
             Ok(())
         }
+        Command::Users(cmd) => crate::admin::users(&open(&cli.global).await?, cmd).await,
+        Command::Tokens(cmd) => crate::admin::tokens(&open(&cli.global).await?, cmd).await,
         Command::Demo(DemoCommand::Seed) => {
             let store = open(&cli.global).await?;
             let report = demo::seed(&store).await.map_err(|e| ConfigError(e.to_string()))?;
@@ -190,7 +198,14 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
         let report = demo::seed(&store).await.map_err(|e| ConfigError(e.to_string()))?;
         tracing::info!(%report, "empty database: demo region seeded");
     }
-    let config = WebConfig { base_url: base_url.clone(), hosts, request_timeout, body_limit };
+    let config = WebConfig {
+        base_url: base_url.clone(),
+        hosts,
+        request_timeout,
+        body_limit,
+        data_dir,
+        sessions: regioportal_storage::SessionPolicy::default(),
+    };
     let running = server::start(listener, store.clone(), config, true)?;
     tracing::info!(address = %addr, url = %base_url.as_str(), database = %url.redacted(), "serving");
     let result = running.wait().await;

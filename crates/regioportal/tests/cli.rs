@@ -144,7 +144,7 @@ fn serve_starts_seeds_answers_and_stops_on_sigterm() {
     let started = Instant::now();
     let mut child = bin()
         .current_dir(dir.path())
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--log-format", "json"])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -159,6 +159,11 @@ fn serve_starts_seeds_answers_and_stops_on_sigterm() {
     while !log.iter().any(|l: &String| l.contains("serving")) {
         let line = rx.recv_timeout(Duration::from_secs(60)).expect("the server logs 'serving'");
         log.push(line);
+    }
+    // Structured logs: every line is one JSON object.
+    for line in &log {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v["timestamp"].is_string() && v["level"].is_string(), "{line}");
     }
     // The README default: the SQLite file under ./data, created on first start.
     assert!(dir.path().join("data/regioportal.db").exists());

@@ -309,6 +309,31 @@ impl Store {
         crate::LegalPages { db: &self.db }
     }
 
+    /// Staff accounts and their roles.
+    pub fn staff(&self) -> crate::Staff<'_> {
+        crate::Staff { db: &self.db }
+    }
+
+    /// Staff sessions.
+    pub fn sessions(&self) -> crate::Sessions<'_> {
+        crate::Sessions { db: &self.db }
+    }
+
+    /// Login throttling.
+    pub fn throttle(&self) -> crate::Throttle<'_> {
+        crate::Throttle { db: &self.db }
+    }
+
+    /// API tokens.
+    pub fn tokens(&self) -> crate::Tokens<'_> {
+        crate::Tokens { db: &self.db }
+    }
+
+    /// The audit log.
+    pub fn audit(&self) -> crate::Audit<'_> {
+        crate::Audit { db: &self.db }
+    }
+
     /// Places and postcodes of each municipality.
     pub fn places(&self) -> crate::Places<'_> {
         crate::Places { db: &self.db }

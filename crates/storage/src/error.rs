@@ -28,6 +28,12 @@ pub enum StorageError {
     /// The region file could not be imported; nothing was stored.
     #[error("the region was not imported, nothing was changed: {0}")]
     Import(String),
+    /// A row that must exist does not.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule or a precondition was violated; the text says which.
+    #[error("{0}")]
+    Conflict(String),
     /// A query failed.
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),

@@ -22,6 +22,7 @@
 //! }
 //! ```
 
+mod audit;
 mod db;
 mod entity;
 mod error;
@@ -29,12 +30,22 @@ mod import;
 mod legal;
 mod municipalities;
 mod places;
+pub mod secrets;
+mod sessions;
+mod staff;
 mod tenant;
+mod throttle;
+mod tokens;
 
+pub use audit::{Actor, Audit, AuditEntry, AuditFilter, AuditScope, Change};
 pub use db::{Backend, DatabaseUrl, PoolStats, Store};
 pub use error::StorageError;
 pub use import::{AssetSource, DirAssets, ImportReport, StaticAssets};
 pub use legal::{LegalPage, LegalPages, Owner};
 pub use municipalities::{Municipalities, MunicipalityRecord, RegionRecord};
 pub use places::{PlaceRecord, Places};
+pub use sessions::{SessionPolicy, SessionRecord, Sessions};
+pub use staff::{RESET_LINK_VALIDITY, Staff, UserId, UserRecord};
 pub use tenant::TenantScope;
+pub use throttle::Throttle;
+pub use tokens::{TokenPrincipal, TokenRecord, Tokens};

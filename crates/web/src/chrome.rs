@@ -193,3 +193,43 @@ impl<'a> Chrome<'a> {
         c
     }
 }
+
+impl<'a> Chrome<'a> {
+    /// Chrome of a staff page (`/verwaltung`): the staff navigation instead of the public one.
+    pub fn staff(
+        state: &'a AppState,
+        ctx: &RequestCtx,
+        region: &RegionInfo,
+        title: String,
+        staff: Option<&crate::staff::Staff>,
+    ) -> Self {
+        let mut c = Self::base(state, ctx, region, title);
+        let t = c.t;
+        c.brand_home = "/verwaltung".to_owned();
+        c.brand_name = format!("{} – {}", c.site_name, t.get("staff-area"));
+        let mut nav = vec![Link {
+            label: t.get("staff-nav-dashboard"),
+            href: "/verwaltung".to_owned(),
+            current: ctx.path == "/verwaltung",
+        }];
+        if let Some(s) = staff {
+            nav.push(Link {
+                label: t.get("staff-nav-account"),
+                href: "/verwaltung/konto".to_owned(),
+                current: ctx.path.starts_with("/verwaltung/konto"),
+            });
+            if s.perms.is_platform_admin()
+                || s.perms.grants().iter().any(|g| g.role() == regioportal_domain::auth::Role::MunicipalityAdmin)
+            {
+                nav.push(Link {
+                    label: t.get("staff-nav-audit"),
+                    href: "/verwaltung/protokoll".to_owned(),
+                    current: ctx.path == "/verwaltung/protokoll",
+                });
+            }
+        }
+        nav.push(Link { label: t.get("staff-nav-portal"), href: "/".to_owned(), current: false });
+        c.nav = nav;
+        c
+    }
+}

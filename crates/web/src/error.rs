@@ -31,6 +31,17 @@ pub struct FieldError {
 pub enum AppError {
     /// The resource does not exist.
     NotFound,
+    /// Not signed in (HTML: to the login page; API: 401 with `WWW-Authenticate: Bearer`).
+    Unauthenticated {
+        /// Where to return after login.
+        next: Option<String>,
+    },
+    /// Signed in, but not allowed.
+    Forbidden,
+    /// A form without a valid CSRF token, or a cross-site request.
+    Csrf,
+    /// Too many attempts; try again after the given seconds.
+    TooManyAttempts(u64),
     /// The request is malformed; the text says what to change.
     BadRequest(String),
     /// Input fields are invalid.
@@ -60,6 +71,9 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -95,6 +109,10 @@ pub struct ErrorInfo {
     cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
+/// Carried by a 401: the page to return to after signing in.
+#[derive(Debug, Clone)]
+pub struct SignIn(pub Option<String>);
+
 /// Marks a response whose body is already final although its status is an error
 /// (e.g. `/readyz` answering 503 with its own JSON).
 #[derive(Debug, Clone, Copy)]
@@ -104,7 +122,32 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let info = match self {
-            Self::NotFound => ErrorInfo { detail: None, fields: vec![], cause: None },
+            Self::NotFound | Self::Forbidden => ErrorInfo { detail: None, fields: vec![], cause: None },
+            Self::Unauthenticated { next } => {
+                let mut res = status.into_response();
+                res.extensions_mut().insert(SignIn(next));
+                res.extensions_mut().insert(ErrorInfo { detail: None, fields: vec![], cause: None });
+                return res;
+            }
+            Self::Csrf => ErrorInfo {
+                detail: Some(
+                    "The form is out of date or came from another site. Reload the page and send it again.".into(),
+                ),
+                fields: vec![],
+                cause: None,
+            },
+            Self::TooManyAttempts(secs) => {
+                let mut res = status.into_response();
+                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                res.extensions_mut().insert(ErrorInfo {
+                    detail: Some(format!("Too many attempts. Try again in {secs} seconds.")),
+                    fields: vec![],
+                    cause: None,
+                });
+                return res;
+            }
             Self::BadRequest(d) => ErrorInfo { detail: Some(d), fields: vec![], cause: None },
             Self::Validation(f) => ErrorInfo { detail: None, fields: f, cause: None },
             Self::Unavailable(d) => {
@@ -154,6 +197,9 @@ pub struct Problem {
 fn english_title(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "Bad request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        429 => "Too many requests",
         404 => "Not found",
         405 => "Method not allowed",
         408 => "Request timeout",
@@ -183,6 +229,14 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     if !(status.is_client_error() || status.is_server_error()) || res.extensions().get::<Rendered>().is_some() {
         return res;
     }
+    // A handler that rendered its own page or document for an error status (a form shown
+    // again with its field errors) keeps it; only bare responses are filled in.
+    let own_body = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
+        ct.starts_with("text/html") || ct.starts_with("application/json") || ct.starts_with("application/problem+json")
+    });
+    if own_body && res.extensions().get::<ErrorInfo>().is_none() {
+        return res;
+    }
     let info =
         res.extensions().get::<ErrorInfo>().cloned().unwrap_or(ErrorInfo { detail: None, fields: vec![], cause: None });
     let request_id = request_id(&res).or_else(|| ctx.request_id.clone()).unwrap_or_default();
@@ -195,6 +249,15 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     }
     // Never echo internals: 5xx carry no detail.
     let detail = if status.is_server_error() { None } else { info.detail.clone() };
+    if status == StatusCode::UNAUTHORIZED && !wants_json(&ctx) {
+        // A page that needs a signed-in person sends the browser to the login form.
+        let next = res.extensions().get::<SignIn>().and_then(|s| s.0.clone());
+        let target = match next {
+            Some(n) => format!("/verwaltung/anmelden?next={}", crate::staff::encode_query(&n)),
+            None => "/verwaltung/anmelden".to_owned(),
+        };
+        return axum::response::Redirect::to(&target).into_response();
+    }
     let mut out = if wants_json(&ctx) {
         let problem = Problem {
             kind: "about:blank".to_owned(),
@@ -208,6 +271,9 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut r = (status, body).into_response();
         r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"regioportal\""));
+        }
         r
     } else {
         crate::pages::error_page(&state, &ctx, status, detail, &info.fields, &request_id).await

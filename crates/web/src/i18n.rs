@@ -120,7 +120,10 @@ mod tests {
     #[test]
     fn arguments_and_plurals() {
         let i18n = I18n::load().unwrap();
-        assert_eq!(i18n.tr(Locale::De).get1("region-home-title", "region", "Ostthüringen"), "Willkommen im Regioportal Ostthüringen");
+        assert_eq!(
+            i18n.tr(Locale::De).get1("region-home-title", "region", "Ostthüringen"),
+            "Willkommen im Regioportal Ostthüringen"
+        );
         assert_eq!(i18n.tr(Locale::En).get("error-title-404"), "Page not found");
         // A missing key shows itself instead of vanishing.
         assert_eq!(i18n.tr(Locale::En).get("no-such-key"), "no-such-key");

@@ -18,12 +18,14 @@ mod chrome;
 pub mod ctx;
 pub mod error;
 pub mod i18n;
+mod mail;
 mod markdown;
 pub mod metrics;
 mod ops;
 mod pages;
 mod routes;
 mod security;
+pub mod staff;
 
 pub use routes::PUBLIC_PAGE_ROUTES;
 
@@ -74,6 +76,10 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Largest request body accepted.
     pub body_limit: usize,
+    /// The data folder (mail outbox, uploads).
+    pub data_dir: std::path::PathBuf,
+    /// Time limits of staff sessions.
+    pub sessions: regioportal_storage::SessionPolicy,
 }
 
 /// Shared state of all handlers.

@@ -315,16 +315,21 @@ pub(crate) async fn error_page(
     let region = cached_region(state);
     let t = state.i18n.tr(ctx.locale);
     let code = match status.as_u16() {
-        c @ (400 | 404 | 405 | 408 | 413 | 422 | 503) => c,
+        c @ (400 | 403 | 404 | 405 | 408 | 413 | 422 | 429 | 503) => c,
         c if c >= 500 => 500,
         _ => 400,
     };
     let title = t.get(&format!("error-title-{code}"));
     let body = t.get(match code {
+        403 => "error-body-403",
         404 => "error-body-404",
+        429 => "error-body-429",
         500 => "error-body-500",
         _ => "error-body-generic",
     });
+    // Details are English sentences for API clients; pages show them only where they explain
+    // a malformed request the user can fix.
+    let detail = detail.filter(|_| matches!(code, 400 | 413 | 422));
     let view = ErrorView {
         chrome: Chrome::region(state, ctx, &region, title),
         body,

@@ -30,7 +30,11 @@ pub(crate) fn router(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     let body_limit = state.config.body_limit;
     let x_request_id = axum::http::HeaderName::from_static("x-request-id");
-    Router::new()
+    let mut router = Router::new();
+    for (spec, handler) in crate::staff::routes() {
+        router = router.route(spec.path, handler);
+    }
+    router
         .route("/", get(pages::region_home))
         .route("/impressum", get(pages::region_legal))
         .route("/datenschutz", get(pages::region_legal))
@@ -51,6 +55,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/openapi.json", get(api::openapi_json))
         .route("/api/v1/municipalities", get(api::municipalities::list))
         .route("/api/v1/municipalities/{slug}", get(api::municipalities::get))
+        .route("/api/v1/token", get(api::token::whoami))
         .fallback(|| async { error::AppError::NotFound })
         .with_state(state.clone())
         // Inner to outer: each `.layer` wraps everything above it.
@@ -58,6 +63,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(CatchPanicLayer::custom(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::same_origin))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .layer(axum::middleware::from_fn_with_state(state, metrics::track))

@@ -30,6 +30,36 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     res
 }
 
+/// Refuses state-changing requests from other sites (CSRF, first line): `Sec-Fetch-Site` or
+/// `Origin` must name this portal. API requests authenticate with a bearer token, which a
+/// browser never attaches by itself, so they are not subject to this check.
+pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().as_str().to_owned();
+    if !req.uri().path().starts_with("/api/") {
+        let h = req.headers();
+        let origin = h.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let base = state.config.base_url.as_str();
+        let mut ok = regioportal_domain::auth::same_origin_request(&method, origin, site, base).is_ok();
+        if !ok {
+            // A municipality's own host name is this portal too.
+            let scheme = if state.config.base_url.is_https() { "https" } else { "http" };
+            ok = origin.and_then(|o| o.split_once("://").map(|(s, h)| (s == scheme, h.to_owned()))).is_some_and(
+                |(same_scheme, host)| {
+                    same_scheme
+                        && state.config.hosts.slug_for_host(&host).is_some()
+                        && site.is_none_or(|s| s == "same-origin" || s == "same-site")
+                },
+            );
+        }
+        if !ok {
+            tracing::warn!(%method, path = %req.uri().path(), ?origin, ?site, "cross-site request refused");
+            return axum::response::IntoResponse::into_response(crate::error::AppError::Csrf);
+        }
+    }
+    next.run(req).await
+}
+
 /// Paths that are the same on every host (not prefixed with the municipality).
 fn is_global(path: &str) -> bool {
     ["/static/", "/api/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/sitemap.xml", "/robots.txt"]

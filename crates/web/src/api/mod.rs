@@ -9,6 +9,7 @@ use utoipa::OpenApi;
 use crate::error::{AppError, FieldError, Problem};
 
 pub mod municipalities;
+pub mod token;
 
 /// The OpenAPI document, generated from the handlers and types.
 #[derive(OpenApi)]
@@ -21,16 +22,38 @@ pub mod municipalities;
     paths(
         municipalities::list,
         municipalities::get,
+        token::whoami,
         crate::ops::healthz,
         crate::ops::readyz,
     ),
     components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
     tags(
         (name = "municipalities", description = "The municipalities (tenants) of the region"),
+        (name = "authentication", description = "API tokens of other systems"),
         (name = "operations", description = "Health and readiness"),
     )
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer-token scheme that write endpoints require.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token created in the staff area (shown once, starts with rp_)."))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// `GET /openapi.json`.
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

@@ -1,0 +1,181 @@
+//! The audit log: who changed what, when, for which municipality, from where. Append-only:
+//! this module can insert and read, nothing else, and database triggers refuse UPDATE and
+//! DELETE on the table.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::Serialize;
+
+use crate::entity::{audit_log, municipality};
+use crate::{StorageError, TenantScope};
+
+/// Who acts: a signed-in person, an API token, or the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub(crate) user_id: Option<i64>,
+    pub(crate) token_id: Option<i64>,
+    /// How the actor is shown in the log (`anna@jena.de`, `token 3 (Website Jena)`, `cli`).
+    pub label: String,
+    /// The client address, if the change came over HTTP.
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// An operator at the command line (no account involved).
+    pub fn cli() -> Self {
+        let user = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
+        Self { user_id: None, token_id: None, label: format!("cli ({user})"), ip: None }
+    }
+
+    /// Someone not signed in (a failed login, a reset request).
+    pub fn anonymous(ip: Option<String>) -> Self {
+        Self { user_id: None, token_id: None, label: "anonymous".into(), ip }
+    }
+
+    /// The same actor seen from another address.
+    pub fn with_ip(mut self, ip: Option<String>) -> Self {
+        self.ip = ip;
+        self
+    }
+}
+
+/// One change to record.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    /// The municipality concerned, if any.
+    pub municipality: Option<&'a TenantScope>,
+    /// What kind of thing changed (`user`, `role_grant`, `api_token`, `session`, …).
+    pub entity_type: &'static str,
+    /// Its id.
+    pub entity_id: Option<String>,
+    /// What happened (`create`, `grant`, `revoke`, `login`, …).
+    pub action: &'static str,
+    /// The details, as JSON (never secrets).
+    pub changes: serde_json::Value,
+}
+
+pub(crate) async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change<'_>) -> Result<(), StorageError> {
+    audit_log::ActiveModel {
+        at: Set(Utc::now()),
+        actor_user_id: Set(actor.user_id),
+        actor_token_id: Set(actor.token_id),
+        actor: Set(actor.label.clone()),
+        municipality_id: Set(change.municipality.map(|s| s.id)),
+        entity_type: Set(change.entity_type.to_owned()),
+        entity_id: Set(change.entity_id),
+        action: Set(change.action.to_owned()),
+        changes: Set(change.changes.to_string()),
+        ip: Set(actor.ip.clone()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Which part of the log to read.
+#[derive(Debug, Clone, Copy)]
+pub enum AuditScope<'a> {
+    /// Everything (platform administrators).
+    All,
+    /// One municipality's entries.
+    Municipality(&'a TenantScope),
+}
+
+/// Filters of the log view.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only entries whose actor label contains this.
+    pub actor: Option<String>,
+    /// Only this entity type.
+    pub entity_type: Option<String>,
+    /// From this instant on.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// At most this many, newest first (capped at 10,000).
+    pub limit: u64,
+}
+
+/// One entry as read.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    /// Sequence number.
+    pub id: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// Which municipality (slug), if any.
+    pub municipality: Option<String>,
+    /// What kind of thing.
+    pub entity_type: String,
+    /// Which one.
+    pub entity_id: Option<String>,
+    /// What happened.
+    pub action: String,
+    /// Details.
+    pub changes: serde_json::Value,
+    /// From where.
+    pub ip: Option<String>,
+}
+
+/// Reads and writes the audit log.
+#[derive(Debug, Clone, Copy)]
+pub struct Audit<'a> {
+    pub(crate) db: &'a DatabaseConnection,
+}
+
+impl Audit<'_> {
+    /// Records a change that has no other storage call (e.g. a login).
+    pub async fn record(&self, actor: &Actor, change: Change<'_>) -> Result<(), StorageError> {
+        record(self.db, actor, change).await
+    }
+
+    /// Reads entries, newest first.
+    pub async fn list(&self, scope: AuditScope<'_>, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StorageError> {
+        let mut q = audit_log::Entity::find().order_by_desc(audit_log::Column::Id);
+        if let AuditScope::Municipality(s) = scope {
+            q = q.filter(audit_log::Column::MunicipalityId.eq(s.id));
+        }
+        if let Some(a) = filter.actor.as_deref().filter(|a| !a.is_empty()) {
+            q = q.filter(audit_log::Column::Actor.contains(a));
+        }
+        if let Some(t) = filter.entity_type.as_deref().filter(|t| !t.is_empty()) {
+            q = q.filter(audit_log::Column::EntityType.eq(t));
+        }
+        if let Some(from) = filter.from {
+            q = q.filter(audit_log::Column::At.gte(from));
+        }
+        if let Some(to) = filter.to {
+            q = q.filter(audit_log::Column::At.lt(to));
+        }
+        let limit = filter.limit.clamp(1, 10_000);
+        let rows = q.limit(limit).all(self.db).await?;
+        let slugs: std::collections::HashMap<i64, String> = municipality::Entity::find()
+            .select_only()
+            .columns([municipality::Column::Id, municipality::Column::Slug])
+            .into_tuple::<(i64, String)>()
+            .all(self.db)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                at: r.at,
+                actor: r.actor,
+                municipality: r.municipality_id.and_then(|id| slugs.get(&id).cloned()),
+                entity_type: r.entity_type,
+                entity_id: r.entity_id,
+                action: r.action,
+                changes: serde_json::from_str(&r.changes).unwrap_or(serde_json::Value::String(r.changes)),
+                ip: r.ip,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,166 @@
+//! The staff area under `/verwaltung`: login with second factor, account and sessions, users
+//! and roles per municipality, API tokens, and the audit log.
+//!
+//! Every route is declared together with its [`Access`] rule in [`routes`]; the router is built
+//! from that list, and the tenant-isolation test walks the same list, so a route without a rule
+//! cannot exist.
+
+use axum::http::Method;
+use axum::routing::{MethodRouter, get, post};
+use regioportal_domain::Slug;
+use regioportal_storage::MunicipalityRecord;
+
+use crate::AppState;
+use crate::error::AppError;
+
+mod account;
+mod admin;
+mod login;
+pub mod session;
+
+pub use session::Staff;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (login, password reset): the route itself decides, e.g. by a one-time token.
+    Public,
+    /// A signed-in person, acting on their own account only.
+    OwnAccount,
+    /// Administrators of the municipality in the path (`{municipality}`), and platform
+    /// administrators.
+    ManageMunicipality,
+    /// Readers of the audit log: platform administrators (all), municipality administrators
+    /// (their municipalities only).
+    AuditLog,
+}
+
+/// A route of the staff area with its access rule.
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: Method,
+    /// Path pattern (axum syntax).
+    pub path: &'static str,
+    /// Who may use it.
+    pub access: Access,
+}
+
+/// Every staff route with its rule and handler.
+pub(crate) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    let r = |method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>| {
+        (RouteSpec { method, path, access }, handler)
+    };
+    vec![
+        r(Method::GET, "/verwaltung/anmelden", Access::Public, get(login::form)),
+        r(Method::POST, "/verwaltung/anmelden", Access::Public, post(login::submit)),
+        r(Method::GET, "/verwaltung/anmelden/zweiter-faktor", Access::Public, get(login::mfa_form)),
+        r(Method::POST, "/verwaltung/anmelden/zweiter-faktor", Access::Public, post(login::mfa_submit)),
+        r(Method::POST, "/verwaltung/abmelden", Access::OwnAccount, post(login::logout)),
+        r(Method::GET, "/verwaltung/passwort-vergessen", Access::Public, get(login::forgot_form)),
+        r(Method::POST, "/verwaltung/passwort-vergessen", Access::Public, post(login::forgot_submit)),
+        r(Method::GET, "/verwaltung/passwort-setzen/{token}", Access::Public, get(login::reset_form)),
+        r(Method::POST, "/verwaltung/passwort-setzen/{token}", Access::Public, post(login::reset_submit)),
+        r(Method::GET, "/verwaltung", Access::OwnAccount, get(account::dashboard)),
+        r(Method::GET, "/verwaltung/konto", Access::OwnAccount, get(account::account)),
+        r(Method::POST, "/verwaltung/konto/passwort", Access::OwnAccount, post(account::change_password)),
+        r(
+            Method::POST,
+            "/verwaltung/konto/sitzungen/alle-beenden",
+            Access::OwnAccount,
+            post(account::end_all_sessions),
+        ),
+        r(Method::POST, "/verwaltung/konto/sitzungen/{id}/beenden", Access::OwnAccount, post(account::end_session)),
+        r(Method::GET, "/verwaltung/konto/zwei-faktor", Access::OwnAccount, get(account::totp_form)),
+        r(Method::POST, "/verwaltung/konto/zwei-faktor", Access::OwnAccount, post(account::totp_submit)),
+        r(Method::GET, "/verwaltung/{municipality}/benutzer", Access::ManageMunicipality, get(admin::users)),
+        r(Method::POST, "/verwaltung/{municipality}/benutzer", Access::ManageMunicipality, post(admin::add_user)),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/benutzer/rollen/entziehen",
+            Access::ManageMunicipality,
+            post(admin::revoke_role),
+        ),
+        r(Method::GET, "/verwaltung/{municipality}/zugangsschluessel", Access::ManageMunicipality, get(admin::tokens)),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/zugangsschluessel",
+            Access::ManageMunicipality,
+            post(admin::create_token),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/zugangsschluessel/{id}/widerrufen",
+            Access::ManageMunicipality,
+            post(admin::revoke_token),
+        ),
+        r(Method::GET, "/verwaltung/protokoll", Access::AuditLog, get(admin::audit)),
+    ]
+}
+
+/// The access table (for tests and documentation).
+pub fn access_table() -> Vec<RouteSpec> {
+    routes().into_iter().map(|(spec, _)| spec).collect()
+}
+
+/// Field errors of a form, shown in the error summary and at each field.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors {
+    /// The errors, in field order.
+    pub items: Vec<FieldMessage>,
+}
+
+/// One field's message.
+#[derive(Debug, Clone)]
+pub struct FieldMessage {
+    /// The field's id (the summary links to it).
+    pub field: String,
+    /// What is wrong, in the page's language.
+    pub message: String,
+}
+
+impl FormErrors {
+    /// Adds a message for a field.
+    pub fn add(&mut self, field: &str, message: String) {
+        self.items.push(FieldMessage { field: field.to_owned(), message });
+    }
+    /// The message of a field.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.items.iter().find(|i| i.field == field).map(|i| i.message.as_str())
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode_query(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The municipality of a staff path, after checking that the person may manage it: 403 when
+/// they may not (the public pages list every municipality anyway, so 403 reveals nothing and is
+/// clearer for an editor who followed a wrong link), 404 when there is no such municipality.
+pub(crate) async fn managed_municipality(
+    state: &AppState,
+    staff: &Staff,
+    slug: &str,
+) -> Result<MunicipalityRecord, AppError> {
+    let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
+    let m = state.store.municipalities().by_slug(slug.as_str()).await?.ok_or(AppError::NotFound)?;
+    if !staff.perms.can_manage_users(&slug) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(m)
+}
+
+/// Formats an instant for staff pages in the region's time (Europe/Berlin).
+pub(crate) fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Berlin).format("%d.%m.%Y %H:%M").to_string()
+}
