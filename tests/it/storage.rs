@@ -45,7 +45,11 @@ async fn a_failed_import_changes_nothing() {
     let text = regioportal::demo::region_toml().replace("name = \"Jena\"", "name = \"Jena (geändert)\"");
     let region = Region::from_toml(&text).unwrap();
     // Every logo is missing from this asset source: nothing may be written.
-    let err = store.import_region(&region, &StaticAssets(&[])).await.unwrap_err().to_string();
+    let err = store
+        .import_region(&region, &StaticAssets(&[]), &regioportal_storage::Actor::cli())
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("nothing was changed") && err.contains("logo"), "{err}");
     let jena = store.municipalities().by_slug("jena").await.unwrap().unwrap();
     assert_eq!(jena.name, "Jena");
@@ -79,11 +83,17 @@ postcode = "07743"
 city = "Jena"
 "##;
     let region = Region::from_toml(small).unwrap();
-    let report = store.import_region(&region, &StaticAssets(&[])).await.unwrap();
+    let report = store.import_region(&region, &StaticAssets(&[]), &regioportal_storage::Actor::cli()).await.unwrap();
     assert_eq!(report.updated, ["jena"]);
     assert_eq!(report.kept.len(), 9);
     assert!(report.to_string().contains("kept: altenburg"), "{report}");
     assert_eq!(store.municipalities().list().await.unwrap().len(), 10);
+    // Imports are audited like every other change.
+    let log = store.audit().list(regioportal_storage::AuditScope::All, &Default::default()).await.unwrap();
+    assert!(
+        log.iter().any(|e| e.entity_type == "region" && e.action == "import" && e.actor.starts_with("cli")),
+        "{log:?}"
+    );
 }
 
 #[tokio::test]

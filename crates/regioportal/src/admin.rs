@@ -145,9 +145,9 @@ pub async fn users(store: &Store, cmd: UsersCommand) -> Result<(), ConfigError> 
                 staff.grant(id, g, scope.as_ref(), &actor).await.map_err(err)?;
             }
             let roles = grant.map(|(g, _)| g.to_string()).unwrap_or_else(|| "no role".into());
-            println!("created {} (id {}) with {roles}", email, id.get());
+            say!("created {} (id {}) with {roles}", email, id.get());
             if roles.starts_with("platform_admin") || roles.starts_with("municipality_admin") {
-                println!("this role requires a second factor: it is set up at the first login under /verwaltung");
+                say!("this role requires a second factor: it is set up at the first login under /verwaltung");
             }
             Ok(())
         }
@@ -158,7 +158,7 @@ pub async fn users(store: &Store, cmd: UsersCommand) -> Result<(), ConfigError> 
             })?;
             let (g, scope) = grant_of(store, &role, municipality.as_deref()).await?;
             let new = staff.grant(user.id, &g, scope.as_ref(), &actor).await.map_err(err)?;
-            println!("{email}: {g} {}", if new { "granted" } else { "was held already" });
+            say!("{email}: {g} {}", if new { "granted" } else { "was held already" });
             Ok(())
         }
         UsersCommand::Revoke { email, role, municipality } => {
@@ -170,14 +170,14 @@ pub async fn users(store: &Store, cmd: UsersCommand) -> Result<(), ConfigError> 
                 .ok_or_else(|| ConfigError(format!("there is no account {email}")))?;
             let (g, scope) = grant_of(store, &role, municipality.as_deref()).await?;
             let held = staff.revoke(user.id, &g, scope.as_ref(), &actor).await.map_err(err)?;
-            println!("{email}: {g} {}", if held { "revoked" } else { "was not held" });
+            say!("{email}: {g} {}", if held { "revoked" } else { "was not held" });
             Ok(())
         }
         UsersCommand::List => {
             for u in staff.all().await.map_err(err)? {
                 let roles: Vec<String> = u.grants.iter().map(ToString::to_string).collect();
                 let mfa = if u.totp_enabled { "2FA" } else { "no 2FA" };
-                println!("{}\t{}\t{}\t{mfa}\t{}", u.id.get(), u.email, u.display_name, roles.join(","));
+                say!("{}\t{}\t{}\t{mfa}\t{}", u.id.get(), u.email, u.display_name, roles.join(","));
             }
             Ok(())
         }
@@ -193,12 +193,12 @@ pub async fn tokens(store: &Store, cmd: TokensCommand) -> Result<(), ConfigError
             let scope = scope.ok_or_else(|| ConfigError("a token needs --municipality".into()))?;
             let (id, secret) = store.tokens().create(&scope, grant.role(), &name, &actor).await.map_err(err)?;
             eprintln!("token {id} for {municipality} ({}); it is shown only now:", grant.role());
-            println!("{secret}");
+            say!("{secret}");
             Ok(())
         }
         TokensCommand::Revoke { id } => {
             if store.tokens().revoke_any(id, &actor).await.map_err(err)? {
-                println!("token {id} revoked");
+                say!("token {id} revoked");
                 Ok(())
             } else {
                 Err(ConfigError(format!(
@@ -216,7 +216,7 @@ pub async fn tokens(store: &Store, cmd: TokensCommand) -> Result<(), ConfigError
             for t in store.tokens().of_municipality(m.scope()).await.map_err(err)? {
                 let state = if t.revoked_at.is_some() { "revoked" } else { "live" };
                 let used = t.last_used_at.map_or_else(|| "never used".to_owned(), |d| format!("last used {d}"));
-                println!("{}\t{}…\t{}\t{}\t{state}\t{used}", t.id, t.prefix, t.role, t.name);
+                say!("{}\t{}…\t{}\t{}\t{state}\t{used}", t.id, t.prefix, t.role, t.name);
             }
             Ok(())
         }

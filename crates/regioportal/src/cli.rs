@@ -61,6 +61,9 @@ enum Command {
     /// API tokens for other systems.
     #[command(subcommand)]
     Tokens(crate::admin::TokensCommand),
+    /// Print the HTML routes (public pages and the staff area with their access rules) as JSON
+    /// lines, for the browser suite and for reviews.
+    Routes,
 }
 
 #[derive(Debug, Args)]
@@ -153,7 +156,7 @@ async fn run(cli: Cli) -> Result<(), ConfigError> {
         Command::Db(DbCommand::Migrate) => {
             let store = open(&cli.global).await?;
             let applied = store.applied_migrations().await.map_err(|e| ConfigError(e.to_string()))?;
-            println!("database is up to date ({} migrations applied: {})", applied.len(), applied.join(", "));
+            say!("database is up to date ({} migrations applied: {})", applied.len(), applied.join(", "));
             Ok(())
         }
         Command::Region(RegionCommand::Import { file, check }) => {
@@ -161,13 +164,25 @@ async fn run(cli: Cli) -> Result<(), ConfigError> {
                 .map_err(|e| ConfigError(format!("cannot read the region file {}: {e}", file.display())))?;
             let region = Region::from_toml(&text).map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
             if check {
-                println!("{}: valid, {} municipalities", file.display(), region.municipalities.len());
+                say!("{}: valid, {} municipalities", file.display(), region.municipalities.len());
                 return Ok(());
             }
             let store = open(&cli.global).await?;
             let dir = file.parent().map(PathBuf::from).unwrap_or_default();
-            let report = store.import_region(&region, &DirAssets(dir)).await.map_err(|e| ConfigError(e.to_string()))?;
-            println!("imported {}: {report}", file.display());
+            let report = store
+                .import_region(&region, &DirAssets(dir), &regioportal_storage::Actor::cli())
+                .await
+                .map_err(|e| ConfigError(e.to_string()))?;
+            say!("imported {}: {report}", file.display());
+            Ok(())
+        }
+        Command::Routes => {
+            for path in regioportal_web::PUBLIC_PAGE_ROUTES {
+                say!("{{\"method\":\"GET\",\"path\":{path:?},\"access\":\"public_page\"}}");
+            }
+            for r in regioportal_web::staff::access_table() {
+                say!("{{\"method\":{:?},\"path\":{:?},\"access\":\"{:?}\"}}", r.method.as_str(), r.path, r.access);
+            }
             Ok(())
         }
         Command::Users(cmd) => crate::admin::users(&open(&cli.global).await?, cmd).await,
@@ -175,7 +190,7 @@ async fn run(cli: Cli) -> Result<(), ConfigError> {
         Command::Demo(DemoCommand::Seed) => {
             let store = open(&cli.global).await?;
             let report = demo::seed(&store).await.map_err(|e| ConfigError(e.to_string()))?;
-            println!("demo region imported: {report}");
+            say!("demo region imported: {report}");
             Ok(())
         }
     }

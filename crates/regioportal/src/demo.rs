@@ -15,5 +15,5 @@ pub fn region_toml() -> &'static str {
 pub async fn seed(store: &Store) -> Result<ImportReport, StorageError> {
     let region =
         Region::from_toml(region_toml()).map_err(|e| StorageError::Import(format!("demo/region.toml: {e}")))?;
-    store.import_region(&region, &StaticAssets(DEMO_FILES)).await
+    store.import_region(&region, &StaticAssets(DEMO_FILES), &regioportal_storage::Actor::cli()).await
 }

@@ -114,7 +114,12 @@ fn contact_cols(c: &Contact) -> (String, String, String, String, Option<String>,
 impl Store {
     /// Imports a validated region. Municipalities are matched by slug: existing ones are
     /// updated, new ones created, and their places and legal pages replaced.
-    pub async fn import_region(&self, region: &Region, assets: &dyn AssetSource) -> Result<ImportReport, StorageError> {
+    pub async fn import_region(
+        &self,
+        region: &Region,
+        assets: &dyn AssetSource,
+        actor: &crate::Actor,
+    ) -> Result<ImportReport, StorageError> {
         // 1. Load and check every logo before touching the database.
         let mut logos = BTreeMap::new();
         let mut problems = Vec::new();
@@ -235,6 +240,24 @@ impl Store {
         insert_all(&txn, rows).await?;
 
         report.kept = existing.into_keys().filter(|s| !ids.contains_key(s)).collect();
+        crate::audit::record(
+            &txn,
+            actor,
+            crate::Change {
+                municipality: None,
+                entity_type: "region",
+                entity_id: Some(region.slug.as_str().to_owned()),
+                action: "import",
+                changes: serde_json::json!({
+                    "created": report.created,
+                    "updated": report.updated,
+                    "kept": report.kept,
+                    "places": report.places,
+                    "legal_pages": report.legal_pages,
+                }),
+            },
+        )
+        .await?;
         txn.commit().await?;
         Ok(report)
     }

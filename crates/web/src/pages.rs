@@ -97,6 +97,7 @@ struct MunicipalityHome<'a> {
     towns: Vec<MunicipalityLink>,
     contact: Contact,
     phone_uri: String,
+    phone_display: String,
     website: Option<String>,
     places: Vec<PlaceRecord>,
     ags: String,
@@ -138,6 +139,8 @@ pub async fn municipality_home(
         parent,
         towns,
         phone_uri: m.contact.phone.as_deref().map(tel_uri).unwrap_or_default(),
+        // A phone number must not wrap: no-break spaces and a non-breaking hyphen.
+        phone_display: m.contact.phone.as_deref().unwrap_or_default().replace(' ', "\u{a0}").replace('-', "\u{2011}"),
         contact: m.contact.clone(),
         website: m.website.clone(),
         places,
