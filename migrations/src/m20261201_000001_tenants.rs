@@ -44,6 +44,7 @@ enum Municipality {
     ContactEmail,
     LogoContentType,
     LogoBytes,
+    RequireMfa,
     CreatedAt,
     UpdatedAt,
 }
@@ -131,6 +132,9 @@ impl MigrationTrait for Migration {
                     .col(text_null(Municipality::ContactEmail))
                     .col(text_null(Municipality::LogoContentType))
                     .col(ColumnDef::new(Municipality::LogoBytes).blob().null())
+                    // Whether every staff member of this municipality needs a second factor
+                    // (administrators always do).
+                    .col(ColumnDef::new(Municipality::RequireMfa).boolean().not_null().default(false))
                     .col(instant(Municipality::CreatedAt))
                     .col(instant(Municipality::UpdatedAt))
                     .foreign_key(

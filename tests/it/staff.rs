@@ -178,6 +178,20 @@ async fn admins_must_enrol_a_second_factor_and_use_it() {
 }
 
 #[tokio::test]
+async fn a_municipality_can_require_a_second_factor_of_all_its_staff() {
+    // The demo region sets require_mfa for Jena, not for Gera.
+    let app = TestApp::spawn().await;
+    create_staff(&app.store, "editor@jena.de", PW, &["editor@jena"]).await;
+    create_staff(&app.store, "editor@gera.de", PW, &["editor@gera"]).await;
+    let mut jena = Browser::new(&app);
+    jena.login("editor@jena.de", PW).await;
+    assert_eq!(jena.get("/verwaltung").await.location.as_deref(), Some("/verwaltung/konto/zwei-faktor"));
+    let mut gera = Browser::new(&app);
+    gera.login("editor@gera.de", PW).await;
+    assert_eq!(gera.get("/verwaltung").await.status, 200, "optional for Gera's editors");
+}
+
+#[tokio::test]
 async fn a_recovery_code_works_once() {
     let app = TestApp::spawn().await;
     create_staff(&app.store, "admin@gera.de", PW, &["municipality_admin@gera"]).await;
@@ -515,7 +529,8 @@ async fn no_role_of_one_municipality_changes_another() {
         .unwrap()
         .len();
     assert_eq!(audit_before, audit_after);
-    assert_eq!(victim_browser.get("/verwaltung").await.status, 200, "the victim's session survived");
+    let victim_sessions = app.store.sessions().of_user(victim, Default::default(), chrono::Utc::now()).await.unwrap();
+    assert_eq!(victim_sessions.len(), 1, "the victim's session survived");
     assert!(app.store.tokens().of_municipality(jena.scope()).await.unwrap()[0].revoked_at.is_none());
 
     // The JSON API: every state-changing operation in the OpenAPI document refuses a token of

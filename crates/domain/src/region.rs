@@ -84,6 +84,8 @@ struct RawMunicipality {
     theme_colour: Option<String>,
     logo: Option<String>,
     website: Option<String>,
+    #[serde(default)]
+    require_mfa: bool,
     contact: RawContact,
     #[serde(default, rename = "place")]
     places: Vec<RawPlace>,
@@ -154,6 +156,8 @@ pub struct MunicipalityDef {
     pub logo: Option<String>,
     /// The municipality's own website.
     pub website: Option<String>,
+    /// Whether all staff of this municipality need a second factor (not only administrators).
+    pub require_mfa: bool,
     /// Address of the administration.
     pub contact: Contact,
     /// Places covered.
@@ -347,6 +351,7 @@ impl Region {
                     theme_colour,
                     logo: m.logo,
                     website,
+                    require_mfa: m.require_mfa,
                     contact,
                     places,
                     legal,

@@ -196,6 +196,7 @@ impl Store {
                 contact_email: Set(ce),
                 logo_content_type: Set(logo_type),
                 logo_bytes: Set(logo_bytes),
+                require_mfa: Set(m.require_mfa),
                 updated_at: Set(now),
                 ..Default::default()
             };

@@ -50,6 +50,8 @@ pub struct MunicipalityRecord {
     pub contact: Contact,
     /// Media type of the logo, if there is one.
     pub logo_content_type: Option<String>,
+    /// Whether all its staff need a second factor.
+    pub require_mfa: bool,
     /// Last change.
     pub updated_at: DateTime<Utc>,
 }
@@ -108,6 +110,7 @@ fn record(m: municipality::Model, parent: Option<Slug>) -> Result<MunicipalityRe
             m.contact_email,
         )?,
         logo_content_type: m.logo_content_type,
+        require_mfa: m.require_mfa,
         updated_at: m.updated_at,
     })
 }
@@ -132,6 +135,7 @@ fn without_logo() -> sea_orm::Select<municipality::Entity> {
         C::ContactPhone,
         C::ContactEmail,
         C::LogoContentType,
+        C::RequireMfa,
         C::CreatedAt,
         C::UpdatedAt,
     ])
@@ -155,6 +159,7 @@ struct Row {
     contact_phone: Option<String>,
     contact_email: Option<String>,
     logo_content_type: Option<String>,
+    require_mfa: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -179,6 +184,7 @@ impl From<Row> for municipality::Model {
             contact_email: r.contact_email,
             logo_content_type: r.logo_content_type,
             logo_bytes: None,
+            require_mfa: r.require_mfa,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

@@ -6,7 +6,7 @@ use regioportal_domain::auth::{Email, Grant, Role};
 use regioportal_domain::{Slug, auth};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -55,6 +55,9 @@ pub struct UserRecord {
     pub disabled: bool,
     /// The roles.
     pub grants: Vec<Grant>,
+    /// Whether a second factor is required: by an administrator role, or by a municipality the
+    /// person works for that requires it of all its staff.
+    pub mfa_required: bool,
 }
 
 impl UserRecord {
@@ -80,13 +83,23 @@ pub struct Staff<'a> {
 }
 
 impl Staff<'_> {
-    async fn grants_of(&self, user_id: i64) -> Result<Vec<Grant>, StorageError> {
+    /// The grants of a user, and whether any of their municipalities requires a second factor.
+    async fn grants_of(&self, user_id: i64) -> Result<(Vec<Grant>, bool), StorageError> {
         let rows = role_grant::Entity::find().filter(role_grant::Column::UserId.eq(user_id)).all(self.db).await?;
         let mut out = Vec::new();
+        let mut municipality_requires = false;
         for r in rows {
             let slug = match r.municipality_id {
                 Some(mid) => {
-                    municipality::Entity::find_by_id(mid).one(self.db).await?.and_then(|m| Slug::parse(&m.slug).ok())
+                    // Only the two columns needed: this runs on every staff request.
+                    let m = municipality::Entity::find_by_id(mid)
+                        .select_only()
+                        .columns([municipality::Column::Slug, municipality::Column::RequireMfa])
+                        .into_tuple::<(String, bool)>()
+                        .one(self.db)
+                        .await?;
+                    municipality_requires |= m.as_ref().is_some_and(|(_, required)| *required);
+                    m.and_then(|(slug, _)| Slug::parse(&slug).ok())
                 }
                 None => None,
             };
@@ -96,11 +109,12 @@ impl Staff<'_> {
             }
         }
         out.sort_by_key(ToString::to_string);
-        Ok(out)
+        Ok((out, municipality_requires))
     }
 
     async fn record_of(&self, u: staff_user::Model) -> Result<UserRecord, StorageError> {
-        let grants = self.grants_of(u.id).await?;
+        let (grants, municipality_requires) = self.grants_of(u.id).await?;
+        let mfa_required = municipality_requires || grants.iter().any(|g| g.role().requires_mfa());
         Ok(UserRecord {
             id: UserId(u.id),
             email: u.email,
@@ -111,6 +125,7 @@ impl Staff<'_> {
             totp_last_step: u.totp_last_step.and_then(|s| u64::try_from(s).ok()),
             disabled: u.disabled,
             grants,
+            mfa_required,
         })
     }
 

@@ -21,6 +21,7 @@ pub struct Model {
     pub contact_email: Option<String>,
     pub logo_content_type: Option<String>,
     pub logo_bytes: Option<Vec<u8>>,
+    pub require_mfa: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

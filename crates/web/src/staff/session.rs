@@ -71,7 +71,7 @@ impl Staff {
 
     /// Whether the account must enrol a second factor before doing anything else.
     pub fn must_enrol_mfa(&self) -> bool {
-        self.perms.requires_mfa() && !self.user.totp_enabled
+        self.user.mfa_required && !self.user.totp_enabled
     }
 
     /// Checks the CSRF token of a submitted form.
