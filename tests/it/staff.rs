@@ -542,3 +542,72 @@ async fn no_role_of_one_municipality_changes_another() {
         }
     }
 }
+
+/// Mail through a real SMTP server (Python's smtpd as the peer).
+#[tokio::test]
+async fn reset_mails_go_through_an_smtp_relay_when_configured() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let received = tempfile::tempdir().unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/smtp_sink.py");
+    let mut sink = tokio::process::Command::new("python3")
+        .args([script, &port.to_string(), received.path().to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python3 runs the SMTP sink");
+    let mut out = tokio::io::BufReader::new(sink.stdout.take().unwrap());
+    let mut line = String::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        tokio::io::AsyncBufReadExt::read_line(&mut out, &mut line),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(line.trim(), "ready");
+
+    let relay = regioportal_web::mail::SmtpRelay { host: "127.0.0.1".into(), port };
+    let app = TestApp::spawn_with(regioportal_tests::Options { smtp: Some(relay), ..Default::default() }).await;
+    create_staff(&app.store, "erika@gera.de", PW, &["editor@gera"]).await;
+    let mut b = Browser::new(&app);
+    let form = b.get("/verwaltung/passwort-vergessen").await;
+    assert_eq!(
+        b.post("/verwaltung/passwort-vergessen", &[("csrf", &form.csrf()), ("email", "erika@gera.de")]).await.status,
+        200
+    );
+    let mut files = Vec::new();
+    for _ in 0..40 {
+        files = std::fs::read_dir(received.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .collect();
+        if !files.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(files.len(), 1, "the relay received the mail");
+    let text = std::fs::read_to_string(files[0].path()).unwrap();
+    assert!(
+        text.contains("X-Envelope-To: erika@gera.de") && text.contains("X-Envelope-From: noreply@regioportal.test"),
+        "{text}"
+    );
+    assert!(app.outbox().is_empty(), "nothing left in the outbox");
+    let _ = sink.kill().await;
+}
+
+#[tokio::test]
+async fn a_failing_relay_keeps_the_mail_in_the_outbox() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let relay = regioportal_web::mail::SmtpRelay { host: "127.0.0.1".into(), port: closed };
+    let app = TestApp::spawn_with(regioportal_tests::Options { smtp: Some(relay), ..Default::default() }).await;
+    create_staff(&app.store, "erika@gera.de", PW, &["editor@gera"]).await;
+    let mut b = Browser::new(&app);
+    let form = b.get("/verwaltung/passwort-vergessen").await;
+    assert_eq!(
+        b.post("/verwaltung/passwort-vergessen", &[("csrf", &form.csrf()), ("email", "erika@gera.de")]).await.status,
+        200
+    );
+    assert_eq!(app.outbox().len(), 1, "not lost: written to the outbox");
+}

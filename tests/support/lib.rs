@@ -124,6 +124,8 @@ pub struct Options {
     pub base_url: Option<&'static str>,
     /// Request body limit (default 1 MiB).
     pub body_limit: Option<usize>,
+    /// An SMTP relay for outgoing mail.
+    pub smtp: Option<regioportal_web::mail::SmtpRelay>,
 }
 
 /// The application, running.
@@ -187,6 +189,11 @@ impl TestApp {
             request_timeout: Duration::from_secs(10),
             body_limit: opts.body_limit.unwrap_or(1024 * 1024),
             data_dir: data_dir.path().to_owned(),
+            mail: regioportal_web::mail::MailConfig {
+                smtp: opts.smtp.clone(),
+                from: "Regioportal Test <noreply@regioportal.test>".into(),
+                data_dir: data_dir.path().to_owned(),
+            },
             sessions: regioportal_storage::SessionPolicy::default(),
         };
         let running = server::start(listener, store.clone(), config, false).expect("start");
@@ -209,6 +216,11 @@ impl TestApp {
             request_timeout: Duration::from_secs(10),
             body_limit: 1024 * 1024,
             data_dir: self.data_dir.path().to_owned(),
+            mail: regioportal_web::mail::MailConfig {
+                smtp: None,
+                from: "Regioportal Test <noreply@regioportal.test>".into(),
+                data_dir: self.data_dir.path().to_owned(),
+            },
             sessions: regioportal_storage::SessionPolicy::default(),
         };
         let running = server::start(listener, store.clone(), config, false).expect("start");

@@ -86,6 +86,12 @@ struct ServeArgs {
     /// Largest request body, e.g. 1MiB.
     #[arg(long, env = "REGIOPORTAL_BODY_LIMIT", default_value = "1MiB")]
     body_limit: String,
+    /// Mail relay, smtp://HOST:PORT [default: none, mails are written to <data dir>/outbox/]
+    #[arg(long, env = "REGIOPORTAL_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of mails [default: Regioportal <noreply@HOST of the base URL>]
+    #[arg(long, env = "REGIOPORTAL_MAIL_FROM")]
+    mail_from: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,6 +210,10 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
     let hosts = config::hosts(args.hosts.as_deref())?;
     let request_timeout = config::seconds("REGIOPORTAL_REQUEST_TIMEOUT", &args.request_timeout)?;
     let body_limit = config::size("REGIOPORTAL_BODY_LIMIT", &args.body_limit)?;
+    let smtp = match args.smtp_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(url) => Some(regioportal_web::mail::SmtpRelay::parse(url).map_err(ConfigError)?),
+        None => None,
+    };
     let listener = server::bind(listen).await?;
     let addr = listener.local_addr().map_err(|e| ConfigError(e.to_string()))?;
     let base_url = config::base_url(args.base_url.as_deref(), addr)?;
@@ -213,12 +223,20 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
         let report = demo::seed(&store).await.map_err(|e| ConfigError(e.to_string()))?;
         tracing::info!(%report, "empty database: demo region seeded");
     }
+    let host =
+        base_url.as_str().split_once("://").map_or("localhost", |(_, h)| h).split(':').next().unwrap_or("localhost");
+    let mail = regioportal_web::mail::MailConfig {
+        smtp,
+        from: args.mail_from.unwrap_or_else(|| format!("Regioportal <noreply@{host}>")),
+        data_dir: data_dir.clone(),
+    };
     let config = WebConfig {
         base_url: base_url.clone(),
         hosts,
         request_timeout,
         body_limit,
         data_dir,
+        mail,
         sessions: regioportal_storage::SessionPolicy::default(),
     };
     let running = server::start(listener, store.clone(), config, true)?;

@@ -18,7 +18,7 @@ mod chrome;
 pub mod ctx;
 pub mod error;
 pub mod i18n;
-mod mail;
+pub mod mail;
 mod markdown;
 pub mod metrics;
 mod ops;
@@ -76,8 +76,10 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Largest request body accepted.
     pub body_limit: usize,
-    /// The data folder (mail outbox, uploads).
+    /// The data folder (uploads).
     pub data_dir: std::path::PathBuf,
+    /// Where mail goes.
+    pub mail: mail::MailConfig,
     /// Time limits of staff sessions.
     pub sessions: regioportal_storage::SessionPolicy,
 }

@@ -235,7 +235,7 @@ pub(crate) async fn add_user(
     state.store.staff().grant(user, &grant, Some(m.scope()), &actor).await?;
     if invited {
         let token = state.store.staff().issue_reset(user, Utc::now()).await?;
-        send_password_link(&state, t, email.as_str(), &token, true)?;
+        send_password_link(&state, t, email.as_str(), &token, true).await?;
     }
     let done = if invited { "eingeladen" } else { "rolle" };
     Ok(Redirect::to(&format!("/verwaltung/{}/benutzer?done={done}", m.slug())).into_response())

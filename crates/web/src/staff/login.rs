@@ -418,7 +418,7 @@ pub(crate) struct ForgotForm {
 }
 
 /// Sends the link to set a password (used for resets and for invitations of new users).
-pub(crate) fn send_password_link(
+pub(crate) async fn send_password_link(
     state: &AppState,
     t: Tr<'_>,
     to: &str,
@@ -432,12 +432,7 @@ pub(crate) fn send_password_link(
         (t.get("staff-mail-reset-subject"), t.get("staff-mail-reset-body"))
     };
     let body = format!("{intro}\n\n{link}\n\n{}\n", t.get("staff-mail-validity"));
-    mail::send(
-        &state.config.data_dir,
-        &Mail { to: to.to_owned(), subject, body },
-        "Regioportal <noreply@regioportal.invalid>",
-    )
-    .map_err(AppError::internal)?;
+    mail::send(&state.config.mail, &Mail { to: to.to_owned(), subject, body }).await.map_err(AppError::internal)?;
     Ok(())
 }
 
@@ -471,7 +466,7 @@ pub(crate) async fn forgot_submit(
         state.store.throttle().record_failure(&key, now, 0).await?;
         if let Some(user) = state.store.staff().by_email(&email).await?.filter(|u| !u.disabled) {
             let token = state.store.staff().issue_reset(user.id, now).await?;
-            send_password_link(&state, t, email.as_str(), &token, false)?;
+            send_password_link(&state, t, email.as_str(), &token, false).await?;
             state
                 .store
                 .audit()
