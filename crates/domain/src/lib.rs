@@ -11,6 +11,7 @@ pub mod legal;
 pub mod locale;
 pub mod logo;
 pub mod municipality;
+pub mod recurrence;
 pub mod region;
 
 pub use colour::ThemeColour;
