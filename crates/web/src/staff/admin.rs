@@ -32,6 +32,25 @@ fn grantable(staff: &Staff, m: &MunicipalityRecord) -> Vec<Role> {
         .collect()
 }
 
+/// The grant a form asks for within `m`: a field error when the role is unknown or not one of
+/// a municipality, 403 when the person may not hand it out (never more than they hold).
+fn requested_grant(
+    staff: &Staff,
+    m: &MunicipalityRecord,
+    role: &str,
+    errors: &mut FormErrors,
+    t: Tr<'_>,
+) -> Result<Option<Grant>, AppError> {
+    match Role::parse(role).ok().and_then(|r| Grant::new(r, Some(m.slug().clone())).ok()) {
+        None => {
+            errors.add("role", t.get("staff-error-role"));
+            Ok(None)
+        }
+        Some(g) if !staff.perms.can_grant(&g) => Err(AppError::Forbidden),
+        Some(g) => Ok(Some(g)),
+    }
+}
+
 struct RoleOption {
     code: &'static str,
     label: String,
@@ -190,13 +209,7 @@ pub(crate) async fn add_user(
     let t = state.i18n.tr(ctx.locale);
     let mut errors = FormErrors::default();
     let email = Email::parse(&f.email).map_err(|_| errors.add("email", t.get("staff-error-email-invalid"))).ok();
-    let grant = Role::parse(&f.role).ok().and_then(|r| Grant::new(r, Some(m.slug().clone())).ok());
-    match &grant {
-        None => errors.add("role", t.get("staff-error-role")),
-        // Never more than the granter holds.
-        Some(g) if !staff.perms.can_grant(g) => return Err(AppError::Forbidden),
-        Some(_) => {}
-    }
+    let grant = requested_grant(&staff, &m, &f.role, &mut errors, t)?;
     let existing = match &email {
         Some(e) => state.store.staff().by_email(e).await?,
         None => None,
@@ -380,12 +393,7 @@ pub(crate) async fn create_token(
     staff.check_csrf(&f.csrf)?;
     let t = state.i18n.tr(ctx.locale);
     let mut errors = FormErrors::default();
-    let grant = Role::parse(&f.role).ok().and_then(|r| Grant::new(r, Some(m.slug().clone())).ok());
-    match &grant {
-        None => errors.add("role", t.get("staff-error-role")),
-        Some(g) if !staff.perms.can_grant(g) => return Err(AppError::Forbidden),
-        Some(_) => {}
-    }
+    let grant = requested_grant(&staff, &m, &f.role, &mut errors, t)?;
     if f.name.trim().is_empty() || f.name.trim().chars().count() > 100 {
         errors.add("name", t.get("staff-error-token-name"));
     }
