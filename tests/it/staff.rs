@@ -611,3 +611,31 @@ async fn a_failing_relay_keeps_the_mail_in_the_outbox() {
     );
     assert_eq!(app.outbox().len(), 1, "not lost: written to the outbox");
 }
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_ends_every_session() {
+    let app = TestApp::spawn().await;
+    create_staff(&app.store, "erika@gera.de", PW, &["editor@gera"]).await;
+    let mut laptop = Browser::new(&app);
+    let mut phone = Browser::new(&app);
+    laptop.login("erika@gera.de", PW).await;
+    phone.login("erika@gera.de", PW).await;
+    let account = laptop.get("/verwaltung/konto").await;
+    let wrong = laptop
+        .post(
+            "/verwaltung/konto/passwort",
+            &[("csrf", &account.csrf()), ("current", "nicht das passwort"), ("password", "ein ganz neues passwort")],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("Das aktuelle Passwort ist nicht richtig."));
+    let ok = laptop
+        .post(
+            "/verwaltung/konto/passwort",
+            &[("csrf", &account.csrf()), ("current", PW), ("password", "ein ganz neues passwort")],
+        )
+        .await;
+    assert_eq!(ok.status, 303);
+    assert_eq!(phone.get("/verwaltung").await.status, 303, "other sessions end with the old password");
+    assert_eq!(Browser::new(&app).login("erika@gera.de", "ein ganz neues passwort").await.status, 303);
+}
