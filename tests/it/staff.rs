@@ -639,3 +639,40 @@ async fn changing_the_password_needs_the_current_one_and_ends_every_session() {
     assert_eq!(phone.get("/verwaltung").await.status, 303, "other sessions end with the old password");
     assert_eq!(Browser::new(&app).login("erika@gera.de", "ein ganz neues passwort").await.status, 303);
 }
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+    async fn failed_login_ip(app: &TestApp, forwarded: &str) -> String {
+        let mut b = Browser::new(app);
+        let form = b.get("/verwaltung/anmelden").await;
+        let res = app
+            .client
+            .post(format!("{}/verwaltung/anmelden", app.base))
+            .header("cookie", format!("rp_csrf={}", b.cookie("rp_csrf").unwrap()))
+            .header("origin", &app.base)
+            .header("x-forwarded-for", forwarded)
+            .form(&[("csrf", form.csrf().as_str()), ("email", "x@gera.de"), ("password", "wrong wrong wrong")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        let log = app.store.audit().list(regioportal_storage::AuditScope::All, &Default::default()).await.unwrap();
+        log.iter().find(|e| e.action == "login_failed").and_then(|e| e.ip.clone()).unwrap()
+    }
+    let direct = TestApp::spawn().await;
+    assert_eq!(
+        failed_login_ip(&direct, "203.0.113.9").await,
+        "127.0.0.1",
+        "a header from an untrusted peer is ignored"
+    );
+    let proxied = TestApp::spawn_with(regioportal_tests::Options {
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        failed_login_ip(&proxied, "198.51.100.1, 203.0.113.9").await,
+        "203.0.113.9",
+        "the last address the proxy saw"
+    );
+}

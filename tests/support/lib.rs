@@ -126,6 +126,8 @@ pub struct Options {
     pub body_limit: Option<usize>,
     /// An SMTP relay for outgoing mail.
     pub smtp: Option<regioportal_web::mail::SmtpRelay>,
+    /// Reverse proxies whose `X-Forwarded-For` is trusted.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The application, running.
@@ -194,6 +196,7 @@ impl TestApp {
                 from: "Regioportal Test <noreply@regioportal.test>".into(),
                 data_dir: data_dir.path().to_owned(),
             },
+            trusted_proxies: opts.trusted_proxies.clone(),
             sessions: regioportal_storage::SessionPolicy::default(),
         };
         let running = server::start(listener, store.clone(), config, false).expect("start");
@@ -221,6 +224,7 @@ impl TestApp {
                 from: "Regioportal Test <noreply@regioportal.test>".into(),
                 data_dir: self.data_dir.path().to_owned(),
             },
+            trusted_proxies: vec![],
             sessions: regioportal_storage::SessionPolicy::default(),
         };
         let running = server::start(listener, store.clone(), config, false).expect("start");

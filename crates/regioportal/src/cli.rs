@@ -86,6 +86,9 @@ struct ServeArgs {
     /// Largest request body, e.g. 1MiB.
     #[arg(long, env = "REGIOPORTAL_BODY_LIMIT", default_value = "1MiB")]
     body_limit: String,
+    /// Reverse proxies whose X-Forwarded-For header is trusted, e.g. "127.0.0.1,::1".
+    #[arg(long, env = "REGIOPORTAL_TRUSTED_PROXIES")]
+    trusted_proxies: Option<String>,
     /// Mail relay, smtp://HOST:PORT [default: none, mails are written to <data dir>/outbox/]
     #[arg(long, env = "REGIOPORTAL_SMTP_URL")]
     smtp_url: Option<String>,
@@ -214,6 +217,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
         Some(url) => Some(regioportal_web::mail::SmtpRelay::parse(url).map_err(ConfigError)?),
         None => None,
     };
+    let trusted_proxies = config::ip_list("REGIOPORTAL_TRUSTED_PROXIES", args.trusted_proxies.as_deref())?;
     let listener = server::bind(listen).await?;
     let addr = listener.local_addr().map_err(|e| ConfigError(e.to_string()))?;
     let base_url = config::base_url(args.base_url.as_deref(), addr)?;
@@ -237,6 +241,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
         body_limit,
         data_dir,
         mail,
+        trusted_proxies,
         sessions: regioportal_storage::SessionPolicy::default(),
     };
     let running = server::start(listener, store.clone(), config, true)?;

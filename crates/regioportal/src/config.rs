@@ -71,6 +71,21 @@ pub fn hosts(given: Option<&str>) -> Result<HostMap, ConfigError> {
     HostMap::parse(given.unwrap_or_default()).map_err(|e| ConfigError(format!("REGIOPORTAL_HOSTS: {e}")))
 }
 
+/// Parses a comma-separated list of IP addresses.
+pub fn ip_list(name: &str, value: Option<&str>) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    value
+        .unwrap_or_default()
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse().map_err(|_| {
+                ConfigError(format!("{name}: {s:?} is not an IP address; list addresses like 127.0.0.1,::1"))
+            })
+        })
+        .collect()
+}
+
 /// Parses a duration in whole seconds.
 pub fn seconds(name: &str, value: &str) -> Result<Duration, ConfigError> {
     match value.trim().parse::<u64>() {
@@ -116,5 +131,8 @@ mod tests {
         assert!(size("S", "lots").is_err());
         assert!(seconds("T", "0").is_err());
         assert!(hosts(Some("jena")).unwrap_err().0.starts_with("REGIOPORTAL_HOSTS"));
+        assert_eq!(ip_list("P", Some("127.0.0.1, ::1")).unwrap().len(), 2);
+        assert!(ip_list("P", Some("localhost")).unwrap_err().0.contains("not an IP address"));
+        assert!(ip_list("P", None).unwrap().is_empty());
     }
 }

@@ -80,6 +80,8 @@ pub struct WebConfig {
     pub data_dir: std::path::PathBuf,
     /// Where mail goes.
     pub mail: mail::MailConfig,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (for throttling and the audit log).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Time limits of staff sessions.
     pub sessions: regioportal_storage::SessionPolicy,
 }

@@ -38,15 +38,40 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
         .unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
-/// The client address (the TCP peer; a reverse proxy's header is not trusted by default).
+/// The client address: the TCP peer, or — when the peer is a configured reverse proxy
+/// (`REGIOPORTAL_TRUSTED_PROXIES`) — the last address in `X-Forwarded-For` that is not itself
+/// a trusted proxy. A client cannot forge its address past a proxy we do not trust.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+/// The client address of a request (see [`ClientIp`]).
+pub fn client_ip(parts: &Parts, trusted: &[std::net::IpAddr]) -> Option<String> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())?;
+    if !trusted.contains(&peer) {
+        return Some(peer.to_string());
+    }
+    let forwarded: Vec<std::net::IpAddr> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    let client = forwarded.iter().rev().find(|a| !trusted.contains(a)).copied().unwrap_or(peer);
+    Some(client.to_string())
+}
+
+impl<S> FromRequestParts<S> for ClientIp
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        Ok(Self(client_ip(parts, &state.config.trusted_proxies)))
     }
 }
 
@@ -104,7 +129,7 @@ async fn load(parts: &Parts, state: &AppState) -> Result<Option<AnySession>, App
         state.store.sessions().end(token).await?;
         return Ok(None);
     }
-    let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let ip = client_ip(parts, &state.config.trusted_proxies);
     Ok(Some(AnySession { user, session, token: token.to_owned(), ip }))
 }
 
