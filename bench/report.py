@@ -170,7 +170,10 @@ def build(work):
                 "p99_ms": spread([m["p99_ms"] for m in open_]),
                 "max_ms": spread([m["max_ms"] for m in open_]),
             },
-            "errors": sum(m["errors"] for m in closed + open_) + sum(m["errors"] for m in nginx),
+            "errors": {
+                "server": sum(m["errors"] for m in closed + open_),
+                "nginx": sum(m["errors"] for m in nginx),
+            },
             "rss_peak_mib": rss_mib,
         }
         entry["targets"] = check_targets(entry, postgres, fsync)
@@ -196,6 +199,7 @@ def build(work):
                 "cpu_model": meta.get("cpu_model"),
                 "kernel": meta.get("kernel"),
                 "load_at_start": meta.get("load_at_start"),
+                "load_at_end": meta.get("load_at_end"),
             },
             "tools": {"closed_loop": meta.get("wrk"), "open_loop": meta.get("oha"), "limit": meta.get("nginx")},
         },
@@ -260,12 +264,25 @@ def markdown(res):
     lines.append(f"**{title}**")
     lines.append("")
     lines.append(
-        f"{mach['nproc']} × {mach['cpu_model']}, load average at start {mach['load_at_start']}; "
+        f"{mach['nproc']} × {mach['cpu_model']}, load average {mach['load_at_start']} at start, {mach['load_at_end']} at the end; "
         f"{m['runs']} run(s) × {m['duration_s']} s, {m['connections']} connections; pinning: {m['pinning']}; "
         f"max throughput {m['tools']['closed_loop']} (closed loop), latency {m['tools']['open_loop']} "
         f"(open loop at half the route's max), limit nginx {m['tools']['limit']}."
         + (" **Quick mode: figures only show that the harness works.**" if m["quick"] else "")
     )
+    def load1(text):
+        try:
+            return float((text or "0").split()[0])
+        except (ValueError, IndexError):
+            return 0.0
+
+    busy = max(load1(mach["load_at_start"]), load1(mach.get("load_at_end")))
+    if busy > 1.0:
+        lines.append("")
+        lines.append(
+            f"**The machine was not idle** (load average up to {busy:.2f}, other jobs running): throughput "
+            "is lower and tail latency higher than on an idle machine; the ratios to nginx are the figures to read."
+        )
     lines.append("")
     lines.append(
         "| route | path | req/s | nginx req/s | ratio to nginx | p50 ms | p99 ms | max ms | at req/s | RSS MiB | target | met |"
@@ -307,12 +324,11 @@ def markdown(res):
         f"- fsync rate of the data disk (4 KiB append + fsync): {fmt_spread(fs)} /s — the limit the durable-write "
         "route will be compared with (target ≥ 80 %)"
     )
-    errs = [e for e in res["routes"] if e["errors"]]
+    errs = [
+        f"{e['name']} {n} ({side})" for e in res["routes"] for side, n in e["errors"].items() if n
+    ]
     if errs:
-        lines.append(
-            "- **errors** (non-200 answers or socket errors): "
-            + ", ".join(f"{e['name']} {e['errors']}" for e in errs)
-        )
+        lines.append("- **errors** (non-200 answers, socket errors or timeouts): " + ", ".join(errs))
     lines.append("")
     lines.append(
         "Figures are medians over the runs, (min–max) their spread. Latency is measured in open loop at half the "
