@@ -117,6 +117,14 @@ describe('self-test of the checks', { concurrency: 2 }, () => {
       }
     });
 
+    it('focus walk: a date input (one Tab stop per sub-field in Chromium) is one stop, not a focus loop', async () => {
+      const { problems, steps } = await withPage('good.html', 1280, (p) => checkFocusWalk(p));
+      assert.deepEqual(problems, [], report('checkFocusWalk', 'good.html', problems));
+      const dates = steps.filter((s) => s.selector === '#tag');
+      assert.equal(dates.length, 1, 'the date input #tag should be exactly one Tab stop:\n' + JSON.stringify(steps, null, 2));
+      assert.ok(steps.findIndex((s) => s.selector === '#tag') < steps.length - 1, 'the walk did not go on after the date input');
+    });
+
     it('html-validate', async () => {
       const html = fs.readFileSync(path.join(E2E_DIR, 'fixtures/good.html'), 'utf8');
       const { problems } = await checkHtml(html, 'good.html');

@@ -25,7 +25,7 @@ pub struct RegionInfo {
 }
 
 impl RegionInfo {
-    fn placeholder() -> Self {
+    pub(crate) fn placeholder() -> Self {
         Self { name: String::new(), name_en: None, operator: "Regioportal".to_owned(), demo: false }
     }
 
@@ -38,21 +38,14 @@ impl RegionInfo {
     }
 }
 
-/// Loads the region (and refreshes the cache).
+/// The region (from the in-memory directory).
 pub(crate) async fn region_info(state: &AppState) -> Result<RegionInfo, AppError> {
-    let info = match state.store.municipalities().region().await? {
-        Some(r) => RegionInfo { name: r.name, name_en: r.name_en, operator: r.contact.name, demo: r.demo },
-        None => RegionInfo::placeholder(),
-    };
-    if let Ok(mut cache) = state.region_cache.write() {
-        *cache = Some(info.clone());
-    }
-    Ok(info)
+    Ok(state.directory.get(&state.store).await?.region.clone())
 }
 
-/// The cached region, for pages that must render without the database.
+/// The last known region, for pages that must render without the database.
 pub(crate) fn cached_region(state: &AppState) -> RegionInfo {
-    state.region_cache.read().ok().and_then(|c| c.clone()).unwrap_or_else(RegionInfo::placeholder)
+    state.directory.last().map_or_else(RegionInfo::placeholder, |s| s.region.clone())
 }
 
 /// A link in a list.

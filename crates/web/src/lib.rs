@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 pub mod api;
 mod chrome;
 pub mod ctx;
+pub mod directory;
 pub mod error;
 pub mod i18n;
 pub mod mail;
@@ -101,8 +102,8 @@ pub struct Inner {
     pub config: WebConfig,
     /// Request metrics.
     pub metrics: metrics::Metrics,
-    /// Region name and operator, remembered so error pages render while the database is away.
-    pub region_cache: std::sync::RwLock<Option<chrome::RegionInfo>>,
+    /// The region and its municipalities, held in memory.
+    pub directory: directory::Directory,
 }
 
 impl std::ops::Deref for AppState {
@@ -120,7 +121,7 @@ impl AppState {
             i18n: i18n::I18n::load()?,
             config,
             metrics: metrics::Metrics::default(),
-            region_cache: std::sync::RwLock::new(None),
+            directory: directory::Directory::default(),
         })))
     }
 }

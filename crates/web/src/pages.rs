@@ -53,8 +53,8 @@ fn link(state: &AppState, locale: Locale, m: &MunicipalityRecord) -> Municipalit
 
 /// `/`: the region's home page.
 pub async fn region_home(State(state): State<AppState>, ctx: RequestCtx) -> Result<Response, AppError> {
-    let region = region_info(&state).await?;
-    let all = state.store.municipalities().list().await?;
+    let snap = state.directory.get(&state.store).await?;
+    let (region, all) = (&snap.region, &snap.municipalities);
     let title = state.i18n.tr(ctx.locale).get("nav-home");
     let top_level =
         all.iter().filter(|m| m.kind != MunicipalityKind::Town).map(|m| link(&state, ctx.locale, m)).collect();
@@ -73,7 +73,7 @@ pub async fn region_home(State(state): State<AppState>, ctx: RequestCtx) -> Resu
         .collect();
     render(&RegionHome {
         region_name: region.name_in(ctx.locale).to_owned(),
-        chrome: Chrome::region(&state, &ctx, &region, title),
+        chrome: Chrome::region(&state, &ctx, region, title),
         top_level,
         counties,
     })
@@ -84,7 +84,7 @@ async fn municipality(state: &AppState, slug: &str) -> Result<MunicipalityRecord
     if Slug::parse(slug).is_err() {
         return Err(AppError::NotFound);
     }
-    state.store.municipalities().by_slug(slug).await?.ok_or(AppError::NotFound)
+    state.directory.get(&state.store).await?.by_slug(slug).cloned().ok_or(AppError::NotFound)
 }
 
 #[derive(Template)]
@@ -114,16 +114,12 @@ pub async fn municipality_home(
     ctx: RequestCtx,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
+    let snap = state.directory.get(&state.store).await?;
     let m = municipality(&state, &slug).await?;
-    let region = region_info(&state).await?;
-    let dir = state.store.municipalities();
-    let parent = match &m.parent {
-        Some(p) => dir.by_slug(p.as_str()).await?.map(|p| link(&state, ctx.locale, &p)),
-        None => None,
-    };
+    let region = &snap.region;
+    let parent = m.parent.as_ref().and_then(|p| snap.by_slug(p.as_str())).map(|p| link(&state, ctx.locale, p));
     let towns = if m.kind == MunicipalityKind::County {
-        dir.list()
-            .await?
+        snap.municipalities
             .iter()
             .filter(|t| t.parent.as_ref() == Some(m.slug()))
             .map(|t| link(&state, ctx.locale, t))
@@ -146,7 +142,7 @@ pub async fn municipality_home(
         places,
         ags: m.ags.as_str().to_owned(),
         ars: m.ars.as_str().to_owned(),
-        chrome: Chrome::municipality(&state, &ctx, &region, &m, m.name.clone()),
+        chrome: Chrome::municipality(&state, &ctx, region, &m, m.name.clone()),
     })
 }
 
@@ -273,7 +269,8 @@ fn xml_escape(s: &str) -> String {
 
 /// `/sitemap.xml`: every public page, derived from the route table, with its English version.
 pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
-    let all = state.store.municipalities().list().await?;
+    let snap = state.directory.get(&state.store).await?;
+    let all = &snap.municipalities;
     let base = state.config.base_url.as_str();
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",

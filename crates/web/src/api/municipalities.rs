@@ -132,7 +132,8 @@ pub async fn list(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let all = state.store.municipalities().list().await?;
+    let snap = state.directory.get(&state.store).await?;
+    let all = &snap.municipalities;
     let items = all
         .iter()
         .filter(|m| kind.is_none_or(|k| m.kind == k))
@@ -160,7 +161,7 @@ pub async fn get(
     if Slug::parse(&slug).is_err() {
         return Err(AppError::NotFound);
     }
-    let m = state.store.municipalities().by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+    let m = state.directory.get(&state.store).await?.by_slug(&slug).cloned().ok_or(AppError::NotFound)?;
     let postcodes = state.store.places().postcodes(&m).await?.iter().map(|p| p.as_str().to_owned()).collect();
     Ok(Json(MunicipalityDetail {
         municipality: item(&state, &m),

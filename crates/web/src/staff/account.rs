@@ -78,7 +78,8 @@ pub(crate) async fn dashboard(
 ) -> Result<Response, AppError> {
     let region = region_info(&state).await?;
     let t = state.i18n.tr(ctx.locale);
-    let all = state.store.municipalities().list().await?;
+    let snap = state.directory.get(&state.store).await?;
+    let all = &snap.municipalities;
     let names: Vec<(String, String)> = all.iter().map(|m| (m.slug().to_string(), m.name.clone())).collect();
     let reach = staff.perms.municipalities();
     let municipalities = all

@@ -491,7 +491,8 @@ pub(crate) async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
     let t = state.i18n.tr(ctx.locale);
-    let all = state.store.municipalities().list().await?;
+    let snap = state.directory.get(&state.store).await?;
+    let all = &snap.municipalities;
     let readable: Vec<&MunicipalityRecord> = all.iter().filter(|m| staff.perms.can_manage_users(m.slug())).collect();
     if readable.is_empty() {
         return Err(AppError::Forbidden);

@@ -153,7 +153,7 @@ pub(crate) async fn managed_municipality(
     slug: &str,
 ) -> Result<MunicipalityRecord, AppError> {
     let slug = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
-    let m = state.store.municipalities().by_slug(slug.as_str()).await?.ok_or(AppError::NotFound)?;
+    let m = state.directory.get(&state.store).await?.by_slug(slug.as_str()).cloned().ok_or(AppError::NotFound)?;
     if !staff.perms.can_manage_users(&slug) {
         return Err(AppError::Forbidden);
     }
