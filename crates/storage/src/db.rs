@@ -15,6 +15,22 @@ use crate::StorageError;
 /// (the bytes of "regiomig").
 const MIGRATION_LOCK_KEY: i64 = 0x7265_6769_6f6d_6967;
 
+/// Takes an OS file lock beside an SQLite database; held until the file is unlocked or dropped.
+/// SQLite has no advisory locks, and only processes on this machine can share the file, so
+/// this serialises what must not run at the same time: opening a new file, and migrating.
+async fn lock_beside(db: &std::path::Path) -> Result<std::fs::File, String> {
+    let lock_path = db.with_extension("db-lock");
+    let shown = lock_path.display().to_string();
+    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
+        f.lock()?;
+        Ok(f)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("cannot lock {shown}: {e}; check that the folder is writable"))
+}
+
 /// The database backends the portal runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -166,12 +182,18 @@ impl Store {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5));
                 let max = 8;
+                // The first connection to a new file switches it to WAL, which SQLite refuses
+                // ("database is locked") while another process does the same: nodes starting
+                // together take turns.
+                let lock = lock_beside(path).await.map_err(connect_err)?;
                 let pool = sqlite::SqlitePoolOptions::new()
                     .max_connections(max)
                     .acquire_timeout(Duration::from_secs(5))
                     .connect_with(opts)
                     .await
-                    .map_err(|e| connect_err(explain_sqlx(&e, Backend::Sqlite)))?;
+                    .map_err(|e| connect_err(explain_sqlx(&e, Backend::Sqlite)));
+                let _ = lock.unlock();
+                let pool = pool?;
                 Ok(Self {
                     db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
                     backend: Backend::Sqlite,
@@ -220,19 +242,7 @@ impl Store {
         let mig = |e: sea_orm::DbErr| StorageError::Migrate(e.to_string());
         match url {
             DatabaseUrl::Sqlite { path } => {
-                // SQLite has no advisory locks; processes on this machine (the only ones that
-                // can share the file) serialise on an OS file lock beside the database.
-                let lock_path = path.with_extension("migrate-lock");
-                let lock = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-                    let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
-                    f.lock()?;
-                    Ok(f)
-                })
-                .await
-                .map_err(|e| StorageError::Migrate(e.to_string()))?
-                .map_err(|e| {
-                    StorageError::Migrate(format!("cannot lock {}: {e}", path.with_extension("migrate-lock").display()))
-                })?;
+                let lock = lock_beside(path).await.map_err(StorageError::Migrate)?;
                 let result = Migrator::up(&self.db, None).await.map_err(mig);
                 let _ = lock.unlock();
                 result

@@ -86,23 +86,29 @@ impl Staff<'_> {
     /// The grants of a user, and whether any of their municipalities requires a second factor.
     async fn grants_of(&self, user_id: i64) -> Result<(Vec<Grant>, bool), StorageError> {
         let rows = role_grant::Entity::find().filter(role_grant::Column::UserId.eq(user_id)).all(self.db).await?;
+        // One query for all the grants' municipalities (this runs on every staff request), and
+        // only the two columns needed.
+        let ids: Vec<i64> = rows.iter().filter_map(|r| r.municipality_id).collect();
+        let municipalities: std::collections::HashMap<i64, (String, bool)> = if ids.is_empty() {
+            Default::default()
+        } else {
+            municipality::Entity::find()
+                .filter(municipality::Column::Id.is_in(ids))
+                .select_only()
+                .columns([municipality::Column::Id, municipality::Column::Slug, municipality::Column::RequireMfa])
+                .into_tuple::<(i64, String, bool)>()
+                .all(self.db)
+                .await?
+                .into_iter()
+                .map(|(id, slug, required)| (id, (slug, required)))
+                .collect()
+        };
         let mut out = Vec::new();
         let mut municipality_requires = false;
         for r in rows {
-            let slug = match r.municipality_id {
-                Some(mid) => {
-                    // Only the two columns needed: this runs on every staff request.
-                    let m = municipality::Entity::find_by_id(mid)
-                        .select_only()
-                        .columns([municipality::Column::Slug, municipality::Column::RequireMfa])
-                        .into_tuple::<(String, bool)>()
-                        .one(self.db)
-                        .await?;
-                    municipality_requires |= m.as_ref().is_some_and(|(_, required)| *required);
-                    m.and_then(|(slug, _)| Slug::parse(&slug).ok())
-                }
-                None => None,
-            };
+            let m = r.municipality_id.and_then(|mid| municipalities.get(&mid));
+            municipality_requires |= m.is_some_and(|(_, required)| *required);
+            let slug = m.and_then(|(slug, _)| Slug::parse(slug).ok());
             let role = Role::parse(&r.role).map_err(|e| StorageError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
             if let Ok(g) = Grant::new(role, slug) {
                 out.push(g);
@@ -246,21 +252,7 @@ impl Staff<'_> {
         }
         .insert(&txn)
         .await?;
-        record(
-            &txn,
-            actor,
-            Change {
-                municipality: scope,
-                entity_type: "role_grant",
-                entity_id: Some(user.0.to_string()),
-                action: "grant",
-                changes: json!({ "user_id": user.0, "role": grant.role().as_str() }),
-            },
-        )
-        .await?;
-        // A change of privilege ends the user's sessions: they sign in again with the new rights.
-        staff_session::Entity::delete_many().filter(staff_session::Column::UserId.eq(user.0)).exec(&txn).await?;
-        txn.commit().await?;
+        finish_role_change(txn, user, grant, scope, actor, "grant").await?;
         Ok(true)
     }
 
@@ -283,20 +275,7 @@ impl Staff<'_> {
         if res.rows_affected == 0 {
             return Ok(false);
         }
-        record(
-            &txn,
-            actor,
-            Change {
-                municipality: scope,
-                entity_type: "role_grant",
-                entity_id: Some(user.0.to_string()),
-                action: "revoke",
-                changes: json!({ "user_id": user.0, "role": grant.role().as_str() }),
-            },
-        )
-        .await?;
-        staff_session::Entity::delete_many().filter(staff_session::Column::UserId.eq(user.0)).exec(&txn).await?;
-        txn.commit().await?;
+        finish_role_change(txn, user, grant, scope, actor, "revoke").await?;
         Ok(true)
     }
 
@@ -474,6 +453,33 @@ impl Staff<'_> {
         self.set_password(user, password, &actor).await?;
         Ok(true)
     }
+}
+
+/// Audits a grant or revoke and ends the user's sessions — a change of privilege means signing
+/// in again with the new rights — then commits.
+async fn finish_role_change(
+    txn: sea_orm::DatabaseTransaction,
+    user: UserId,
+    grant: &Grant,
+    scope: Option<&TenantScope>,
+    actor: &Actor,
+    action: &'static str,
+) -> Result<(), StorageError> {
+    record(
+        &txn,
+        actor,
+        Change {
+            municipality: scope,
+            entity_type: "role_grant",
+            entity_id: Some(user.0.to_string()),
+            action,
+            changes: json!({ "user_id": user.0, "role": grant.role().as_str() }),
+        },
+    )
+    .await?;
+    staff_session::Entity::delete_many().filter(staff_session::Column::UserId.eq(user.0)).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 fn municipality_cond(scope: Option<&TenantScope>) -> Condition {
