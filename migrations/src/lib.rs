@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_tenants;
 mod m20261201_000002_staff;
+mod m20261201_000003_events;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -13,7 +14,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261201_000001_tenants::Migration), Box::new(m20261201_000002_staff::Migration)]
+        vec![
+            Box::new(m20261201_000001_tenants::Migration),
+            Box::new(m20261201_000002_staff::Migration),
+            Box::new(m20261201_000003_events::Migration),
+        ]
     }
 }
 

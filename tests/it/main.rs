@@ -2,6 +2,7 @@
 //! SQLite by default and PostgreSQL when `REGIOPORTAL_TEST_DATABASE_URL` is set.
 
 mod api;
+mod events;
 mod ops;
 mod pages;
 mod staff;

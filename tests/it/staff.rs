@@ -534,13 +534,36 @@ async fn no_role_of_one_municipality_changes_another() {
     assert!(app.store.tokens().of_municipality(jena.scope()).await.unwrap()[0].revoked_at.is_none());
 
     // The JSON API: every state-changing operation in the OpenAPI document refuses a token of
-    // another municipality (there are none yet besides reads; the loop grows with the API).
+    // another municipality; an operation without its case here fails the test.
+    let gera_token = regioportal_tests::create_token(&app.store, "gera", "editor").await;
+    let jena_token = regioportal_tests::create_token(&app.store, "jena", "editor").await;
+    let gera_event = serde_json::json!({
+        "title": "Gera only", "start": "2027-01-10T10:00", "municipality": "gera",
+        "venue": { "name": "Rathaus" }, "categories": ["sonstiges"],
+    });
+    let (status, created) =
+        app.send_json(reqwest::Method::POST, "/api/v1/events", Some(&gera_token), Some(&gera_event)).await;
+    assert_eq!(status, 201, "{created}");
+    let event_path = format!("/api/v1/events/{}", created["id"]);
     let (_, doc) = app.get_json("/openapi.json").await;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in ["post", "put", "patch", "delete"] {
-            assert!(item.get(method).is_none(), "{method} {path} needs its case in this matrix");
+            if item.get(method).is_none() {
+                continue;
+            }
+            let (m, target, expected) = match (method, path.as_str()) {
+                ("post", "/api/v1/events") => (reqwest::Method::POST, "/api/v1/events".to_owned(), 403),
+                ("put", "/api/v1/events/{id}") => (reqwest::Method::PUT, event_path.clone(), 404),
+                ("delete", "/api/v1/events/{id}") => (reqwest::Method::DELETE, event_path.clone(), 404),
+                _ => panic!("{method} {path} needs its case in this matrix"),
+            };
+            let (status, body) = app.send_json(m, &target, Some(&jena_token), Some(&gera_event)).await;
+            assert_eq!(status, expected, "{method} {path} with a Jena token on Gera's event: {body}");
         }
     }
+    let gera = app.store.municipalities().by_slug("gera").await.unwrap().unwrap();
+    let still = app.store.events().get(gera.scope(), created["id"].as_i64().unwrap()).await.unwrap().unwrap();
+    assert_eq!((still.draft.title.as_str(), still.sequence), ("Gera only", 0), "unchanged");
 }
 
 /// Mail through a real SMTP server (Python's smtpd as the peer).

@@ -413,3 +413,43 @@ pub async fn create_staff(store: &Store, email: &str, password: &str, grants: &[
     }
     id
 }
+
+/// Creates an API token (`role` is `editor` or `moderator`) of a municipality; returns the secret.
+pub async fn create_token(store: &Store, municipality: &str, role: &str) -> String {
+    let m = store.municipalities().by_slug(municipality).await.expect("db").expect("municipality");
+    let role = regioportal_domain::auth::Role::parse(role).expect("role");
+    let (_, secret) = store
+        .tokens()
+        .create(m.scope(), role, &format!("Test {municipality} {}", role.as_str()), &regioportal_storage::Actor::cli())
+        .await
+        .expect("token");
+    secret
+}
+
+impl TestApp {
+    /// Sends a JSON request with an optional bearer token.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        let json = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        };
+        (status, json)
+    }
+}

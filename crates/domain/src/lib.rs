@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod colour;
+pub mod events;
 pub mod hosts;
 pub mod legal;
 pub mod locale;

@@ -58,16 +58,31 @@ pub struct Change<'a> {
 }
 
 pub(crate) async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change<'_>) -> Result<(), StorageError> {
+    let municipality = change.municipality.map(|s| s.id);
+    record_raw(db, actor, municipality, change.entity_type, change.entity_id, change.action, change.changes).await
+}
+
+/// Like [`record`], for a change whose municipality is known by id only (a confirmation link
+/// proves itself by its token, not by a scope).
+pub(crate) async fn record_raw(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    municipality_id: Option<i64>,
+    entity_type: &'static str,
+    entity_id: Option<String>,
+    action: &'static str,
+    changes: serde_json::Value,
+) -> Result<(), StorageError> {
     audit_log::ActiveModel {
         at: Set(Utc::now()),
         actor_user_id: Set(actor.user_id),
         actor_token_id: Set(actor.token_id),
         actor: Set(actor.label.clone()),
-        municipality_id: Set(change.municipality.map(|s| s.id)),
-        entity_type: Set(change.entity_type.to_owned()),
-        entity_id: Set(change.entity_id),
-        action: Set(change.action.to_owned()),
-        changes: Set(change.changes.to_string()),
+        municipality_id: Set(municipality_id),
+        entity_type: Set(entity_type.to_owned()),
+        entity_id: Set(entity_id),
+        action: Set(action.to_owned()),
+        changes: Set(changes.to_string()),
         ip: Set(actor.ip.clone()),
         ..Default::default()
     }

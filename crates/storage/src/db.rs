@@ -344,6 +344,11 @@ impl Store {
         crate::Audit { db: &self.db }
     }
 
+    /// The events calendar.
+    pub fn events(&self) -> crate::Events<'_> {
+        crate::Events { db: &self.db }
+    }
+
     /// Places and postcodes of each municipality.
     pub fn places(&self) -> crate::Places<'_> {
         crate::Places { db: &self.db }

@@ -18,6 +18,7 @@ mod chrome;
 pub mod ctx;
 pub mod directory;
 pub mod error;
+pub mod events;
 pub mod i18n;
 pub mod mail;
 mod markdown;

@@ -11,7 +11,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{AppState, api, ctx, error, metrics, ops, pages, security};
+use crate::{AppState, api, ctx, error, events, metrics, ops, pages, security};
 
 /// Public HTML page routes (axum path syntax). The sitemap lists their instances; a new page
 /// route belongs here, or the route-table test fails.
@@ -56,6 +56,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/municipalities", get(api::municipalities::list))
         .route("/api/v1/municipalities/{slug}", get(api::municipalities::get))
         .route("/api/v1/token", get(api::token::whoami))
+        .route("/api/v1/events", get(events::api::list).post(events::api::create))
+        .route("/api/v1/events/{id}", get(events::api::get).put(events::api::update).delete(events::api::delete))
+        .route("/veranstaltungen/bestaetigen/{token}", get(events::submit::confirm))
         .fallback(|| async { error::AppError::NotFound })
         .with_state(state.clone())
         // Inner to outer: each `.layer` wraps everything above it.

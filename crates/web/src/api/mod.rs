@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1/` and its OpenAPI document.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use utoipa::OpenApi;
@@ -23,6 +23,11 @@ pub mod token;
         municipalities::list,
         municipalities::get,
         token::whoami,
+        crate::events::api::list,
+        crate::events::api::get,
+        crate::events::api::create,
+        crate::events::api::update,
+        crate::events::api::delete,
         crate::ops::healthz,
         crate::ops::readyz,
     ),
@@ -30,6 +35,7 @@ pub mod token;
     modifiers(&BearerAuth),
     tags(
         (name = "municipalities", description = "The municipalities (tenants) of the region"),
+        (name = "events", description = "The regional events calendar: occurrences, events, submissions, feeds"),
         (name = "authentication", description = "API tokens of other systems"),
         (name = "operations", description = "Health and readiness"),
     )
@@ -81,6 +87,36 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
                 let field = field.as_str();
                 Err(AppError::Validation(vec![FieldError { field: field.to_owned(), message: msg.clone() }]))
             }
+        }
+    }
+}
+
+/// A JSON body extractor whose rejection is a problem document: 415 without a JSON content
+/// type, 422 naming the field for a body that does not fit the schema, 400 for broken JSON.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::JsonRejection;
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Self(v)),
+            Err(JsonRejection::JsonDataError(e)) => {
+                // serde_path_to_error style: "venue.name: missing field `name` at line 1 column 20".
+                let text = e.body_text();
+                let msg =
+                    text.trim_start_matches("Failed to deserialize the JSON body into the target type: ").to_owned();
+                let field = match msg.split_once(": ") {
+                    Some((f, _)) if !f.contains(' ') => f.to_owned(),
+                    _ => "body".to_owned(),
+                };
+                Err(AppError::Validation(vec![FieldError { field, message: msg }]))
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(AppError::bad_request("the body must be JSON: send it with Content-Type: application/json"))
+            }
+            Err(e) => Err(AppError::bad_request(format!("the body is not valid JSON: {}", e.body_text()))),
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::error::AppError;
 
 mod account;
 mod admin;
-mod login;
+pub(crate) mod login;
 pub mod session;
 
 pub use session::Staff;

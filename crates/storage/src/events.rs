@@ -1,0 +1,783 @@
+//! Events of the calendar, each owned by the municipality where it takes place.
+//!
+//! Staff and API clients read and change events through a [`TenantScope`]; the public calendar
+//! reads the published events of the municipalities it is given scopes for. Every change is
+//! audited in the same transaction and raises the event's SEQUENCE (iCalendar clients use it to
+//! see that an event changed).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use regioportal_domain::Slug;
+use regioportal_domain::events::{
+    Accessibility, Category, EventDraft, EventStatus, OccurrenceOverride, Organizer, Timing, Venue,
+    format_date_or_time, parse_date_or_time_list,
+};
+use regioportal_domain::recurrence::Rule;
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::audit::{Actor, Change, record};
+use crate::entity::{event, event_image, event_override};
+use crate::{StorageError, TenantScope};
+
+/// How an event came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventSource {
+    /// Written by staff in the staff area.
+    Staff,
+    /// Sent by another system with an API token.
+    Api,
+    /// Submitted by an organiser without an account.
+    Submission,
+    /// Imported from an iCalendar file or feed.
+    Import,
+}
+
+impl EventSource {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Staff => "staff",
+            Self::Api => "api",
+            Self::Submission => "submission",
+            Self::Import => "import",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "api" => Self::Api,
+            "submission" => Self::Submission,
+            "import" => Self::Import,
+            _ => Self::Staff,
+        }
+    }
+}
+
+/// The image of an event (the bytes are read separately).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageMeta {
+    /// `image/png`, `image/jpeg` or `image/webp`.
+    pub content_type: String,
+    /// The required alternative text.
+    pub alt: String,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone)]
+pub struct EventRecord {
+    /// Id.
+    pub id: i64,
+    /// The iCalendar UID.
+    pub uid: String,
+    /// Where it takes place.
+    pub municipality: Slug,
+    /// Status.
+    pub status: EventStatus,
+    /// The event itself.
+    pub draft: EventDraft,
+    /// Its image.
+    pub image: Option<ImageMeta>,
+    /// How it came in.
+    pub source: EventSource,
+    /// The organiser's address for a submission (never public).
+    pub submitter_email: Option<String>,
+    /// Whether a submission was confirmed by its e-mail link (always true otherwise).
+    pub confirmed: bool,
+    /// A moderator's reason for a rejection.
+    pub moderation_note: Option<String>,
+    /// iCalendar SEQUENCE: raised on every change.
+    pub sequence: i32,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new event.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    /// The validated event.
+    pub draft: &'a EventDraft,
+    /// Its status.
+    pub status: EventStatus,
+    /// A UID from the source; one is made up when absent.
+    pub uid: Option<String>,
+    /// How it came in.
+    pub source: EventSource,
+    /// The organiser's address, for a submission.
+    pub submitter_email: Option<String>,
+    /// SHA-256 of the confirmation link's token, for a submission.
+    pub confirm_token_hash: Option<String>,
+}
+
+/// What the public calendar asks for.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only these categories (any of them).
+    pub categories: Vec<Category>,
+    /// Words that must all appear (title, venue, place, description).
+    pub words: Vec<String>,
+    /// Only free entry.
+    pub free_only: bool,
+    /// Only step-free venues.
+    pub accessible_only: bool,
+    /// Only events in this place (venue place, case-insensitive).
+    pub place: Option<String>,
+}
+
+/// Outcome of an import upsert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    /// A new event.
+    Created(i64),
+    /// An existing event (same UID) was changed.
+    Updated(i64),
+    /// The same UID with the same content: nothing to do.
+    Unchanged(i64),
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StorageError {
+    StorageError::Db(sea_orm::DbErr::Custom(format!("stored event has an invalid {what}: {e}")))
+}
+
+const LOCAL: &str = "%Y-%m-%dT%H:%M:%S";
+
+fn local(t: NaiveDateTime) -> String {
+    t.format(LOCAL).to_string()
+}
+
+fn parse_local(s: &str) -> Result<NaiveDateTime, StorageError> {
+    NaiveDateTime::parse_from_str(s, LOCAL).map_err(|e| corrupt("local time", e))
+}
+
+fn dates(values: &[regioportal_domain::recurrence::DateOrTime]) -> String {
+    values.iter().map(format_date_or_time).collect::<Vec<_>>().join(" ")
+}
+
+fn search_text(d: &EventDraft) -> String {
+    let mut s = format!("{} {} {}", d.title, d.venue.name, d.venue.place.as_deref().unwrap_or(""));
+    if let Some(o) = &d.organizer.name {
+        s.push(' ');
+        s.push_str(o);
+    }
+    s.push(' ');
+    s.extend(d.description.chars().take(4000));
+    s.to_lowercase()
+}
+
+fn row_to_record(
+    m: event::Model,
+    slug: &Slug,
+    overrides: Vec<event_override::Model>,
+) -> Result<EventRecord, StorageError> {
+    let zone: chrono_tz::Tz = m.timezone.parse().map_err(|e| corrupt("time zone", e))?;
+    let rule = m.rrule.as_deref().map(Rule::parse).transpose().map_err(|e| corrupt("rule", e))?;
+    let split = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    let exdates = parse_date_or_time_list(&split(&m.exdates), zone).map_err(|e| corrupt("exdate", e))?;
+    let rdates = parse_date_or_time_list(&split(&m.rdates), zone).map_err(|e| corrupt("rdate", e))?;
+    let timing = Timing::new(
+        zone,
+        m.all_day,
+        parse_local(&m.start_local)?,
+        Some(parse_local(&m.end_local)?),
+        rule,
+        exdates,
+        rdates,
+    )
+    .map_err(|e| corrupt("timing", e))?;
+    let overrides = overrides
+        .into_iter()
+        .map(|o| {
+            Ok(OccurrenceOverride {
+                recurrence_id: parse_local(&o.recurrence_id)?,
+                cancelled: o.cancelled,
+                start: o.start_local.as_deref().map(parse_local).transpose()?,
+                end: o.end_local.as_deref().map(parse_local).transpose()?,
+                title: o.title,
+            })
+        })
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    let links: Vec<(String, String)> =
+        serde_json::from_str(if m.links.is_empty() { "[]" } else { &m.links }).map_err(|e| corrupt("link list", e))?;
+    let draft = EventDraft {
+        title: m.title,
+        description: m.description,
+        timing,
+        overrides,
+        venue: Venue {
+            name: m.venue_name,
+            street: m.venue_street,
+            postcode: m.venue_postcode,
+            place: m.venue_place,
+            lat: m.venue_lat,
+            lon: m.venue_lon,
+            accessibility: Accessibility {
+                step_free: m.step_free,
+                accessible_toilet: m.accessible_toilet,
+                induction_loop: m.induction_loop,
+                note: m.accessibility_note,
+            },
+        },
+        organizer: Organizer {
+            name: m.organizer_name,
+            email: m.organizer_email,
+            phone: m.organizer_phone,
+            url: m.organizer_url,
+        },
+        categories: Category::parse_list(&m.categories),
+        free: m.free,
+        price: m.price,
+        links,
+    };
+    Ok(EventRecord {
+        id: m.id,
+        uid: m.uid,
+        municipality: slug.clone(),
+        status: EventStatus::parse(&m.status).ok_or_else(|| corrupt("status", &m.status))?,
+        draft,
+        image: match (m.image_type, m.image_alt) {
+            (Some(content_type), Some(alt)) => Some(ImageMeta { content_type, alt }),
+            _ => None,
+        },
+        source: EventSource::parse(&m.source),
+        submitter_email: m.submitter_email,
+        confirmed: m.source != "submission" || m.confirmed_at.is_some(),
+        moderation_note: m.moderation_note,
+        sequence: m.sequence,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// Writes the event's own columns into an active model.
+fn fill(a: &mut event::ActiveModel, d: &EventDraft) {
+    let t = &d.timing;
+    let (first, last) = t.span(&d.overrides);
+    a.title = Set(d.title.clone());
+    a.description = Set(d.description.clone());
+    a.timezone = Set(t.zone().name().to_owned());
+    a.all_day = Set(t.all_day());
+    a.start_local = Set(local(t.start()));
+    a.end_local = Set(local(t.end()));
+    a.rrule = Set(t.rule().map(ToString::to_string));
+    a.exdates = Set(dates(t.exdates()));
+    a.rdates = Set(dates(t.rdates()));
+    a.first_start = Set(first);
+    a.last_end = Set(last);
+    a.venue_name = Set(d.venue.name.clone());
+    a.venue_street = Set(d.venue.street.clone());
+    a.venue_postcode = Set(d.venue.postcode.clone());
+    a.venue_place = Set(d.venue.place.clone());
+    a.venue_lat = Set(d.venue.lat);
+    a.venue_lon = Set(d.venue.lon);
+    a.step_free = Set(d.venue.accessibility.step_free);
+    a.accessible_toilet = Set(d.venue.accessibility.accessible_toilet);
+    a.induction_loop = Set(d.venue.accessibility.induction_loop);
+    a.accessibility_note = Set(d.venue.accessibility.note.clone());
+    a.organizer_name = Set(d.organizer.name.clone());
+    a.organizer_email = Set(d.organizer.email.clone());
+    a.organizer_phone = Set(d.organizer.phone.clone());
+    a.organizer_url = Set(d.organizer.url.clone());
+    a.categories = Set(format!(",{},", d.categories.iter().map(|c| c.slug()).collect::<Vec<_>>().join(",")));
+    a.free = Set(d.free);
+    a.price = Set(d.price.clone());
+    a.links = Set(serde_json::to_string(&d.links).unwrap_or_else(|_| "[]".into()));
+    a.search_text = Set(search_text(d));
+}
+
+async fn write_overrides(db: &impl ConnectionTrait, id: i64, d: &EventDraft) -> Result<(), StorageError> {
+    event_override::Entity::delete_many().filter(event_override::Column::EventId.eq(id)).exec(db).await?;
+    if d.overrides.is_empty() {
+        return Ok(());
+    }
+    let rows = d.overrides.iter().map(|o| event_override::ActiveModel {
+        event_id: Set(id),
+        recurrence_id: Set(local(o.recurrence_id)),
+        cancelled: Set(o.cancelled),
+        start_local: Set(o.start.map(local)),
+        end_local: Set(o.end.map(local)),
+        title: Set(o.title.clone()),
+        ..Default::default()
+    });
+    event_override::Entity::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+fn summary(d: &EventDraft, status: EventStatus) -> serde_json::Value {
+    json!({
+        "title": d.title,
+        "status": status.as_str(),
+        "start": local(d.timing.start()),
+        "rrule": d.timing.rule().map(ToString::to_string),
+        "venue": d.venue.name,
+    })
+}
+
+/// Reads and writes events.
+#[derive(Debug, Clone, Copy)]
+pub struct Events<'a> {
+    pub(crate) db: &'a DatabaseConnection,
+}
+
+impl Events<'_> {
+    /// Stores a new event of the scope's municipality.
+    pub async fn create(
+        &self,
+        scope: &TenantScope,
+        new: NewEvent<'_>,
+        actor: &Actor,
+    ) -> Result<EventRecord, StorageError> {
+        let now = Utc::now();
+        let uid = new.uid.clone().unwrap_or_else(|| format!("{}@regioportal", uuid::Uuid::new_v4()));
+        let txn = self.db.begin().await?;
+        let mut a = event::ActiveModel {
+            municipality_id: Set(scope.id),
+            uid: Set(uid.clone()),
+            status: Set(new.status.as_str().to_owned()),
+            source: Set(new.source.as_str().to_owned()),
+            submitter_email: Set(new.submitter_email.clone()),
+            confirm_token_hash: Set(new.confirm_token_hash.clone()),
+            sequence: Set(0),
+            created_by: Set(actor.user_id),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        fill(&mut a, new.draft);
+        let row = match a.insert(&txn).await {
+            Ok(r) => r,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StorageError::Conflict(format!(
+                    "an event with the UID {uid:?} already exists in {}: update it instead",
+                    scope.slug
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        write_overrides(&txn, row.id, new.draft).await?;
+        record(
+            &txn,
+            actor,
+            Change {
+                municipality: Some(scope),
+                entity_type: "event",
+                entity_id: Some(row.id.to_string()),
+                action: "create",
+                changes: summary(new.draft, new.status),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        self.get(scope, row.id).await?.ok_or(StorageError::NotFound)
+    }
+
+    /// Replaces an event's content (and its status when given); raises SEQUENCE.
+    pub async fn update(
+        &self,
+        scope: &TenantScope,
+        id: i64,
+        draft: &EventDraft,
+        status: Option<EventStatus>,
+        actor: &Actor,
+    ) -> Result<EventRecord, StorageError> {
+        let txn = self.db.begin().await?;
+        let row = event::Entity::find_by_id(id)
+            .filter(event::Column::MunicipalityId.eq(scope.id))
+            .one(&txn)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        let sequence = row.sequence + 1;
+        let new_status = status.map_or_else(|| row.status.clone(), |s| s.as_str().to_owned());
+        let mut a: event::ActiveModel = row.into();
+        fill(&mut a, draft);
+        a.status = Set(new_status.clone());
+        a.sequence = Set(sequence);
+        a.updated_at = Set(Utc::now());
+        a.update(&txn).await?;
+        write_overrides(&txn, id, draft).await?;
+        let st = EventStatus::parse(&new_status).unwrap_or(EventStatus::Draft);
+        record(
+            &txn,
+            actor,
+            Change {
+                municipality: Some(scope),
+                entity_type: "event",
+                entity_id: Some(id.to_string()),
+                action: "update",
+                changes: summary(draft, st),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        self.get(scope, id).await?.ok_or(StorageError::NotFound)
+    }
+
+    /// Sets an event's status (publish, reject with a reason, cancel), audited.
+    pub async fn set_status(
+        &self,
+        scope: &TenantScope,
+        id: i64,
+        status: EventStatus,
+        note: Option<&str>,
+        actor: &Actor,
+    ) -> Result<EventRecord, StorageError> {
+        let txn = self.db.begin().await?;
+        let row = event::Entity::find_by_id(id)
+            .filter(event::Column::MunicipalityId.eq(scope.id))
+            .one(&txn)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        let from = row.status.clone();
+        let sequence = row.sequence + 1;
+        let mut a: event::ActiveModel = row.into();
+        a.status = Set(status.as_str().to_owned());
+        a.moderation_note = Set(note.map(str::to_owned));
+        a.sequence = Set(sequence);
+        a.updated_at = Set(Utc::now());
+        a.update(&txn).await?;
+        record(
+            &txn,
+            actor,
+            Change {
+                municipality: Some(scope),
+                entity_type: "event",
+                entity_id: Some(id.to_string()),
+                action: "status",
+                changes: json!({ "from": from, "to": status.as_str(), "note": note }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        self.get(scope, id).await?.ok_or(StorageError::NotFound)
+    }
+
+    /// Deletes an event; false if the scope has no such event.
+    pub async fn delete(&self, scope: &TenantScope, id: i64, actor: &Actor) -> Result<bool, StorageError> {
+        let txn = self.db.begin().await?;
+        let Some(row) =
+            event::Entity::find_by_id(id).filter(event::Column::MunicipalityId.eq(scope.id)).one(&txn).await?
+        else {
+            return Ok(false);
+        };
+        event::Entity::delete_by_id(id).exec(&txn).await?;
+        record(
+            &txn,
+            actor,
+            Change {
+                municipality: Some(scope),
+                entity_type: "event",
+                entity_id: Some(id.to_string()),
+                action: "delete",
+                changes: json!({ "title": row.title, "uid": row.uid }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// One event of the scope's municipality, whatever its status.
+    pub async fn get(&self, scope: &TenantScope, id: i64) -> Result<Option<EventRecord>, StorageError> {
+        let Some(row) =
+            event::Entity::find_by_id(id).filter(event::Column::MunicipalityId.eq(scope.id)).one(self.db).await?
+        else {
+            return Ok(None);
+        };
+        let overrides = self.overrides_of(&[id]).await?;
+        Ok(Some(row_to_record(row, &scope.slug, overrides)?))
+    }
+
+    /// One event by UID within the scope.
+    pub async fn by_uid(&self, scope: &TenantScope, uid: &str) -> Result<Option<EventRecord>, StorageError> {
+        let Some(row) = event::Entity::find()
+            .filter(event::Column::MunicipalityId.eq(scope.id))
+            .filter(event::Column::Uid.eq(uid))
+            .one(self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let overrides = self.overrides_of(&[row.id]).await?;
+        Ok(Some(row_to_record(row, &scope.slug, overrides)?))
+    }
+
+    /// A public (published or cancelled) event of one of the given municipalities.
+    pub async fn public(&self, scopes: &[TenantScope], id: i64) -> Result<Option<EventRecord>, StorageError> {
+        let Some(row) = event::Entity::find_by_id(id)
+            .filter(event::Column::Status.is_in([EventStatus::Published.as_str(), EventStatus::Cancelled.as_str()]))
+            .one(self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(scope) = scopes.iter().find(|s| s.id == row.municipality_id) else { return Ok(None) };
+        let overrides = self.overrides_of(&[id]).await?;
+        Ok(Some(row_to_record(row, &scope.slug, overrides)?))
+    }
+
+    /// The events of a municipality for staff, newest start first, optionally of one status.
+    pub async fn list(
+        &self,
+        scope: &TenantScope,
+        status: Option<EventStatus>,
+        limit: u64,
+    ) -> Result<Vec<EventRecord>, StorageError> {
+        let mut q = event::Entity::find().filter(event::Column::MunicipalityId.eq(scope.id));
+        if let Some(s) = status {
+            q = q.filter(event::Column::Status.eq(s.as_str()));
+            if s == EventStatus::Pending {
+                // A submission waits for its e-mail confirmation before moderators see it.
+                q = q.filter(
+                    Condition::any()
+                        .add(event::Column::Source.ne(EventSource::Submission.as_str()))
+                        .add(event::Column::ConfirmedAt.is_not_null()),
+                );
+            }
+        }
+        let rows = q.order_by_desc(event::Column::FirstStart).limit(limit).all(self.db).await?;
+        self.records(rows, std::slice::from_ref(scope)).await
+    }
+
+    /// How many events of each status a municipality has (for the staff dashboard).
+    pub async fn counts(&self, scope: &TenantScope) -> Result<Vec<(EventStatus, u64)>, StorageError> {
+        let mut out = Vec::new();
+        for s in EventStatus::ALL {
+            let n = self.list_count(scope, s).await?;
+            out.push((s, n));
+        }
+        Ok(out)
+    }
+
+    async fn list_count(&self, scope: &TenantScope, s: EventStatus) -> Result<u64, StorageError> {
+        use sea_orm::PaginatorTrait as _;
+        Ok(event::Entity::find()
+            .filter(event::Column::MunicipalityId.eq(scope.id))
+            .filter(event::Column::Status.eq(s.as_str()))
+            .count(self.db)
+            .await?)
+    }
+
+    /// The public events of the given municipalities that may have an occurrence overlapping
+    /// `[from, to)` and match the filter, by first start. The caller expands occurrences.
+    pub async fn window(
+        &self,
+        scopes: &[TenantScope],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        filter: &EventFilter,
+    ) -> Result<Vec<EventRecord>, StorageError> {
+        if scopes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = event::Entity::find()
+            .filter(event::Column::MunicipalityId.is_in(scopes.iter().map(|s| s.id)))
+            .filter(event::Column::Status.is_in([EventStatus::Published.as_str(), EventStatus::Cancelled.as_str()]))
+            .filter(event::Column::FirstStart.lt(to))
+            .filter(Condition::any().add(event::Column::LastEnd.is_null()).add(event::Column::LastEnd.gt(from)));
+        q = apply_filter(q, filter);
+        let rows = q.order_by_asc(event::Column::FirstStart).order_by_asc(event::Column::Id).all(self.db).await?;
+        self.records(rows, scopes).await
+    }
+
+    /// The public events of the given municipalities matching the filter, whatever their
+    /// dates (for iCalendar feeds, which carry rules instead of occurrences), at most `limit`.
+    pub async fn feed(
+        &self,
+        scopes: &[TenantScope],
+        filter: &EventFilter,
+        since: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<EventRecord>, StorageError> {
+        if scopes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = event::Entity::find()
+            .filter(event::Column::MunicipalityId.is_in(scopes.iter().map(|s| s.id)))
+            .filter(event::Column::Status.is_in([EventStatus::Published.as_str(), EventStatus::Cancelled.as_str()]))
+            .filter(Condition::any().add(event::Column::LastEnd.is_null()).add(event::Column::LastEnd.gt(since)));
+        q = apply_filter(q, filter);
+        let rows =
+            q.order_by_asc(event::Column::FirstStart).order_by_asc(event::Column::Id).limit(limit).all(self.db).await?;
+        self.records(rows, scopes).await
+    }
+
+    /// Imports an event by UID: creates it, updates it when its content changed, or leaves it.
+    /// Imported updates keep the status a moderator gave (an approved event stays approved).
+    pub async fn upsert(
+        &self,
+        scope: &TenantScope,
+        uid: &str,
+        draft: &EventDraft,
+        status_if_new: EventStatus,
+        actor: &Actor,
+    ) -> Result<Upsert, StorageError> {
+        match self.by_uid(scope, uid).await? {
+            None => {
+                let new = NewEvent {
+                    draft,
+                    status: status_if_new,
+                    uid: Some(uid.to_owned()),
+                    source: EventSource::Import,
+                    submitter_email: None,
+                    confirm_token_hash: None,
+                };
+                Ok(Upsert::Created(self.create(scope, new, actor).await?.id))
+            }
+            Some(existing) if &existing.draft == draft => Ok(Upsert::Unchanged(existing.id)),
+            Some(existing) => {
+                self.update(scope, existing.id, draft, None, actor).await?;
+                Ok(Upsert::Updated(existing.id))
+            }
+        }
+    }
+
+    /// Confirms a submission by the SHA-256 of its e-mail link's token: the token is the
+    /// proof, so no scope is needed. Returns the event's id and municipality, or `None` for an
+    /// unknown or used link.
+    pub async fn confirm_submission(
+        &self,
+        token_hash: &str,
+        actor: &Actor,
+    ) -> Result<Option<(i64, i64)>, StorageError> {
+        let txn = self.db.begin().await?;
+        let Some(row) = event::Entity::find()
+            .filter(event::Column::ConfirmTokenHash.eq(token_hash))
+            .filter(event::Column::ConfirmedAt.is_null())
+            .one(&txn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (id, municipality_id) = (row.id, row.municipality_id);
+        let mut a: event::ActiveModel = row.into();
+        a.confirmed_at = Set(Some(Utc::now()));
+        a.confirm_token_hash = Set(None);
+        a.update(&txn).await?;
+        crate::audit::record_raw(
+            &txn,
+            actor,
+            Some(municipality_id),
+            "event",
+            Some(id.to_string()),
+            "confirm",
+            json!({}),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(Some((id, municipality_id)))
+    }
+
+    /// Stores or replaces an event's image (already checked by the caller).
+    pub async fn set_image(
+        &self,
+        scope: &TenantScope,
+        id: i64,
+        image: Option<(&str, &[u8], &str)>,
+        actor: &Actor,
+    ) -> Result<(), StorageError> {
+        let txn = self.db.begin().await?;
+        let row = event::Entity::find_by_id(id)
+            .filter(event::Column::MunicipalityId.eq(scope.id))
+            .one(&txn)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        event_image::Entity::delete_by_id(id).exec(&txn).await?;
+        let mut a: event::ActiveModel = row.into();
+        match image {
+            Some((content_type, bytes, alt)) => {
+                event_image::ActiveModel { event_id: Set(id), bytes: Set(bytes.to_vec()) }.insert(&txn).await?;
+                a.image_type = Set(Some(content_type.to_owned()));
+                a.image_alt = Set(Some(alt.to_owned()));
+            }
+            None => {
+                a.image_type = Set(None);
+                a.image_alt = Set(None);
+            }
+        }
+        a.updated_at = Set(Utc::now());
+        a.update(&txn).await?;
+        record(
+            &txn,
+            actor,
+            Change {
+                municipality: Some(scope),
+                entity_type: "event",
+                entity_id: Some(id.to_string()),
+                action: "image",
+                changes: json!({ "image": image.map(|(t, b, _)| format!("{t}, {} bytes", b.len())) }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The image bytes of a public event.
+    pub async fn public_image(
+        &self,
+        scopes: &[TenantScope],
+        id: i64,
+    ) -> Result<Option<(String, Vec<u8>)>, StorageError> {
+        let Some(e) = self.public(scopes, id).await? else { return Ok(None) };
+        let Some(meta) = e.image else { return Ok(None) };
+        Ok(event_image::Entity::find_by_id(id).one(self.db).await?.map(|r| (meta.content_type, r.bytes)))
+    }
+
+    async fn overrides_of(&self, ids: &[i64]) -> Result<Vec<event_override::Model>, StorageError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            out.extend(
+                event_override::Entity::find()
+                    .filter(event_override::Column::EventId.is_in(chunk.iter().copied()))
+                    .order_by_asc(event_override::Column::RecurrenceId)
+                    .all(self.db)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    async fn records(&self, rows: Vec<event::Model>, scopes: &[TenantScope]) -> Result<Vec<EventRecord>, StorageError> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut overrides = self.overrides_of(&ids).await?;
+        overrides.sort_by_key(|o| o.event_id);
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let Some(scope) = scopes.iter().find(|s| s.id == r.municipality_id) else { continue };
+            let start = overrides.partition_point(|o| o.event_id < r.id);
+            let end = overrides.partition_point(|o| o.event_id <= r.id);
+            let mine = overrides[start..end].to_vec();
+            out.push(row_to_record(r, &scope.slug, mine)?);
+        }
+        Ok(out)
+    }
+}
+
+fn apply_filter(mut q: sea_orm::Select<event::Entity>, f: &EventFilter) -> sea_orm::Select<event::Entity> {
+    if !f.categories.is_empty() {
+        let mut any = Condition::any();
+        for c in &f.categories {
+            any = any.add(event::Column::Categories.contains(format!(",{},", c.slug())));
+        }
+        q = q.filter(any);
+    }
+    for w in &f.words {
+        q = q.filter(event::Column::SearchText.contains(w.to_lowercase()));
+    }
+    if f.free_only {
+        q = q.filter(event::Column::Free.eq(true));
+    }
+    if f.accessible_only {
+        q = q.filter(event::Column::StepFree.eq(true));
+    }
+    if let Some(p) = &f.place {
+        q = q.filter(Expr::expr(Func::lower(Expr::col(event::Column::VenuePlace))).eq(p.to_lowercase()));
+    }
+    q
+}
+
+fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
