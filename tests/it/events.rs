@@ -358,3 +358,301 @@ async fn cancelled_and_moved_occurrences_are_shown_as_such() {
     let (_, later) = app.get_json("/api/v1/events?from=2027-11-01&to=2027-11-03").await;
     assert_eq!(later["items"].as_array().unwrap().len(), 0, "COUNT=4 ended");
 }
+
+/// Runs the independent iCalendar parser (Python `icalendar` from PyPI, installed on demand).
+async fn python_check(ics: &str) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/ics_check.py");
+    let has =
+        std::process::Command::new("python3").args(["-c", "import icalendar"]).status().is_ok_and(|s| s.success());
+    if !has {
+        let ok = std::process::Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "icalendar==7.3.2"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "python3 -m pip install icalendar==7.3.2 failed: the iCalendar check needs it");
+    }
+    let mut child = tokio::process::Command::new("python3")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut stdin = child.stdin.take().unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stdin, ics.as_bytes()).await.unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.unwrap();
+    assert!(out.status.success(), "icalendar rejected our feed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+async fn seed_series(app: &TestApp) {
+    let token = create_token(&app.store, "gera", "editor").await;
+    let mut weekly = event("gera", "Orgelvesper; mit Kommentar, Komma", "2027-03-20T10:00");
+    weekly["end"] = json!("2027-03-20T11:00");
+    weekly["rrule"] = json!("FREQ=WEEKLY;UNTIL=20271107T235959Z");
+    weekly["exdates"] = json!(["2027-04-03"]);
+    weekly["rdates"] = json!(["2027-05-05T18:00:00+02:00"]);
+    weekly["overrides"] = json!([
+        { "recurrence_id": "2027-04-10T10:00:00", "cancelled": true },
+        { "recurrence_id": "2027-04-17T10:00:00", "start": "2027-04-18T11:00", "title": "Orgelvesper (Sonntag)" },
+    ]);
+    create(app, &token, &weekly).await;
+    let mut market = event("gera", "Höhlerfest", "2027-06-12");
+    market["all_day"] = json!(true);
+    market["end"] = json!("2027-06-14");
+    market["categories"] = json!(["fest", "markt"]);
+    create(app, &token, &market).await;
+    let mut gap = event("gera", "Nachtwanderung", "2027-03-27T23:30");
+    gap["end"] = json!("2027-03-28T03:30");
+    create(app, &token, &gap).await;
+    let mut off = event("gera", "Abgesagtes Konzert", "2027-05-01T20:00");
+    off["status"] = json!("cancelled");
+    create(app, &token, &off).await;
+}
+
+#[tokio::test]
+async fn the_ics_feed_keeps_rules_and_round_trips_into_a_fresh_database() {
+    let app = TestApp::spawn().await;
+    seed_series(&app).await;
+    let res = app.get("/api/v1/events.ics?municipality=gera&from=2027-01-01").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/calendar; charset=utf-8");
+    let ics = res.text().await.unwrap();
+    assert!(ics.contains("RRULE:FREQ=WEEKLY;UNTIL=20271107T235959Z"), "rules are kept, not expanded:\n{ics}");
+    assert!(ics.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin"), "{ics}");
+    assert!(ics.contains("RECURRENCE-ID;TZID=Europe/Berlin:20270410T100000"), "{ics}");
+    assert!(ics.contains("DTSTART;VALUE=DATE:20270612"), "{ics}");
+    assert!(ics.lines().all(|l| l.len() <= 75), "lines are folded");
+
+    let parsed = python_check(&ics).await;
+    let events = parsed["events"].as_array().unwrap();
+    assert_eq!(parsed["zones"], json!(["Europe/Berlin"]));
+    assert_eq!(events.len(), 6, "four events and two overrides: {parsed}");
+    let weekly = events.iter().find(|e| e["rrule"].is_string()).unwrap();
+    assert_eq!(weekly["start"], "2027-03-20T10:00:00+01:00");
+    assert_eq!(weekly["summary"], "Orgelvesper; mit Kommentar, Komma");
+    assert_eq!(weekly["exdates"], json!(["2027-04-03T10:00:00+02:00"]));
+    assert!(events.iter().any(|e| e["status"] == "CANCELLED" && e["recurrence_id"].is_string()));
+    assert!(events.iter().any(|e| e["status"] == "CANCELLED" && e["summary"] == "Abgesagtes Konzert"));
+    let uids: std::collections::HashSet<_> = events.iter().map(|e| e["uid"].as_str().unwrap()).collect();
+    assert_eq!(uids.len(), 4, "overrides share their event's UID");
+
+    // The same feed imported into a fresh database gives the same occurrences.
+    let other = TestApp::spawn().await;
+    let gera = other.store.municipalities().by_slug("gera").await.unwrap().unwrap();
+    let actor = regioportal_storage::Actor::cli();
+    let published = regioportal_domain::events::EventStatus::Published;
+    let report =
+        regioportal_storage::import_ics(other.store.events(), gera.scope(), &ics, published, &actor, |_, _| {})
+            .await
+            .unwrap();
+    assert_eq!(report.counts(), (4, 0, 0, 0), "{:?}", report.lines);
+    let window = "/api/v1/events?from=2027-01-01&to=2028-01-01&limit=1000";
+    let strip = |v: Value| -> Vec<(String, String, String, String, String)> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let s = |k: &str| i[k].as_str().unwrap_or_default().to_owned();
+                (s("uid"), s("start"), s("end"), s("status"), s("title"))
+            })
+            .collect()
+    };
+    let ours = strip(app.get_json(window).await.1);
+    let theirs = strip(other.get_json(window).await.1);
+    assert!(ours.len() > 30, "{}", ours.len());
+    assert_eq!(ours, theirs);
+
+    // Importing again changes nothing and duplicates nothing.
+    let again = regioportal_storage::import_ics(other.store.events(), gera.scope(), &ics, published, &actor, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(again.counts(), (0, 0, 4, 0), "{:?}", again.lines);
+}
+
+#[tokio::test]
+async fn one_event_downloads_as_ics() {
+    let app = TestApp::spawn().await;
+    let token = create_token(&app.store, "jena", "editor").await;
+    let id = create(&app, &token, &event("jena", "Lesung", "2027-02-02T19:00")).await["id"].as_i64().unwrap();
+    let res = app.get(&format!("/api/v1/events/{id}.ics")).await;
+    assert_eq!(res.status(), 200);
+    let ics = res.text().await.unwrap();
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
+    python_check(&ics).await;
+    assert_eq!(app.get("/api/v1/events/987654.ics").await.status(), 404);
+    let atom = app.get_text("/api/v1/events.atom?from=2027-02-01&to=2027-03-01").await;
+    assert_eq!(atom.0, 200);
+    assert!(atom.1.contains("<title>Lesung</title>"), "{}", atom.1);
+}
+
+#[tokio::test]
+async fn bad_ics_files_are_reported_per_event_and_never_stored_in_part() {
+    let app = TestApp::spawn().await;
+    let gera = app.store.municipalities().by_slug("gera").await.unwrap().unwrap();
+    let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:test\r\n\
+BEGIN:VEVENT\r\nUID:good-1\r\nSUMMARY:Gut\r\nDTSTART;TZID=Europe/Berlin:20270301T100000\r\nLOCATION:Saal\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:no-start\r\nSUMMARY:Ohne Beginn\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:bad-tz\r\nSUMMARY:Mondzeit\r\nDTSTART;TZID=Moon/Base:20270301T100000\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:bad-rule\r\nSUMMARY:Stündlich\r\nDTSTART:20270301T100000Z\r\nRRULE:FREQ=HOURLY\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:no-venue\r\nSUMMARY:Irgendwo\r\nDTSTART:20270301T100000Z\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:good-2\r\nSUMMARY:Auch gut\r\nDTSTART;VALUE=DATE:20270302\r\nLOCATION:Markt\r\nCATEGORIES:Markt\r\nEND:VEVENT\r\n\
+END:VCALENDAR\r\n";
+    let actor = regioportal_storage::Actor::cli();
+    let report = regioportal_storage::import_ics(
+        app.store.events(),
+        gera.scope(),
+        ics,
+        regioportal_domain::events::EventStatus::Published,
+        &actor,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.counts(), (2, 0, 0, 4), "{:#?}", report.lines);
+    let reason = |uid: &str| {
+        report
+            .lines
+            .iter()
+            .find(|l| l.uid.as_deref() == Some(uid))
+            .map(|l| format!("{:?}", l.outcome))
+            .unwrap_or_else(|| panic!("{uid} missing: {:#?}", report.lines))
+    };
+    assert!(reason("no-start").contains("DTSTART"), "{}", reason("no-start"));
+    assert!(reason("bad-tz").contains("Moon/Base"), "{}", reason("bad-tz"));
+    assert!(reason("bad-rule").contains("HOURLY"), "{}", reason("bad-rule"));
+    assert!(reason("no-venue").contains("venue"), "{}", reason("no-venue"));
+    let stored = app.store.events().list(gera.scope(), None, 100).await.unwrap();
+    let mut titles: Vec<_> = stored.iter().map(|e| e.draft.title.as_str()).collect();
+    titles.sort();
+    assert_eq!(titles, ["Auch gut", "Gut"]);
+    assert_eq!(stored.iter().find(|e| e.uid == "good-2").unwrap().draft.categories[0].slug(), "markt");
+}
+
+#[tokio::test]
+async fn calendar_pages_list_filter_and_show_events() {
+    let app = TestApp::spawn().await;
+    seed_series(&app).await;
+    let (status, home) = app.get_text("/gera").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("href=\"/gera/veranstaltungen\""), "the home page links its calendar");
+    let (status, page) = app.get_text("/gera/veranstaltungen?from=2027-04-01&to=2027-05-01").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Samstag, 10. April 2027"), "grouped by day");
+    assert!(page.contains("rp-event--cancelled"), "the cancelled occurrence is marked");
+    assert!(page.contains("Orgelvesper (Sonntag)"));
+    assert!(page.contains("webcal://"), "subscribe link");
+    assert!(page.contains("/api/v1/events.ics?municipality=gera"), "{page}");
+    let (_, en) = app.get_text("/gera/veranstaltungen?from=2027-04-01&to=2027-05-01&lang=en").await;
+    assert!(en.contains("Saturday, 10 April 2027"));
+
+    let (_, month) = app.get_text("/veranstaltungen?view=month&month=2027-06").await;
+    assert!(month.contains("<table class=\"rp-month\">"));
+    assert_eq!(month.matches(">Höhlerfest<").count(), 2, "an all-day event shows on both of its days");
+
+    let (_, filtered) = app.get_text("/veranstaltungen?from=2027-06-01&to=2027-07-01&category=theater").await;
+    assert!(!filtered.contains("Höhlerfest"));
+    let (status, bad) = app.get_text("/veranstaltungen?from=morgen").await;
+    assert_eq!(status, 200);
+    assert!(bad.contains("rp-error-summary"), "a bad filter is explained on the page");
+
+    let (_, json) = app.get_json("/api/v1/events?municipality=gera&from=2027-06-12&to=2027-06-13").await;
+    let url = json["items"][0]["url"].as_str().unwrap().to_owned();
+    let path = url.strip_prefix(&app.base).unwrap();
+    let (status, event_page) = app.get_text(path).await;
+    assert_eq!(status, 200, "{event_page}");
+    assert!(event_page.contains("application/ld+json"));
+    assert!(event_page.contains("\"@type\":\"Event\""));
+    assert!(event_page.contains("openstreetmap.org"));
+    assert!(event_page.contains(".ics\""));
+    let (status, _) = app.get_text("/jena/veranstaltungen/1").await;
+    assert_eq!(status, 404, "an event is found under its own municipality only");
+}
+
+/// The journey of the issue: an organiser submits an event with the form, confirms it by
+/// e-mail, a Gera moderator approves it in the staff area, and it is public.
+#[tokio::test]
+async fn an_organiser_submits_and_a_gera_moderator_approves() {
+    let app = TestApp::spawn().await;
+    let mut organiser = regioportal_tests::Browser::new(&app);
+    let form = organiser.get("/veranstaltungen/melden?municipality=gera").await;
+    assert_eq!(form.status, 200);
+    let csrf = form.csrf();
+    // The question is "What is A plus B?" in words; the test reads the numbers from the page.
+    let words = ["eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"];
+    let q_at = form.body.find("Wie viel ist ").unwrap() + "Wie viel ist ".len();
+    let q: Vec<&str> = form.body[q_at..].split('?').next().unwrap().split(" plus ").collect();
+    let num = |w: &str| words.iter().position(|x| *x == w).unwrap() + 1;
+    let answer = (num(q[0]) + num(q[1])).to_string();
+    let fields = |answer: &str, website: &str| -> Vec<(String, String)> {
+        vec![
+            ("csrf".into(), csrf.clone()),
+            ("title".into(), "Hofkonzert".into()),
+            ("municipality".into(), "gera".into()),
+            ("start_date".into(), "2027-07-03".into()),
+            ("start_time".into(), "19:00".into()),
+            ("end_time".into(), "21:00".into()),
+            ("venue_name".into(), "Innenhof Museum".into()),
+            ("venue_place".into(), "Gera".into()),
+            ("categories".into(), "konzert".into()),
+            ("categories".into(), "kinder-familie".into()),
+            ("free".into(), "on".into()),
+            ("organizer_name".into(), "Kulturverein".into()),
+            ("organizer_email".into(), "kultur@example.org".into()),
+            ("answer".into(), answer.into()),
+            ("website".into(), website.into()),
+        ]
+    };
+    let wrong = organiser.post("/veranstaltungen/melden", &as_refs(&fields("99", ""))).await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("rp-error-summary") && wrong.body.contains("href=\"#answer\""), "{}", wrong.body);
+    assert!(wrong.body.contains("value=\"Hofkonzert\""), "what was typed is kept");
+    let bot = organiser.post("/veranstaltungen/melden", &as_refs(&fields(&answer, "http://spam.example"))).await;
+    assert_eq!(bot.status, 200, "a bot sees success");
+    let gera = app.store.municipalities().by_slug("gera").await.unwrap().unwrap();
+    assert!(app.store.events().list(gera.scope(), None, 10).await.unwrap().is_empty(), "the honeypot stored nothing");
+    let ok = organiser.post("/veranstaltungen/melden", &as_refs(&fields(&answer, ""))).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+
+    let mail = app.outbox().into_iter().find(|m| m.contains("kultur@example.org")).expect("confirmation mail");
+    let at = mail.find("/veranstaltungen/bestaetigen/").unwrap();
+    let link = mail[at..at + "/veranstaltungen/bestaetigen/".len() + 64].to_owned();
+    assert_eq!(organiser.get(&link).await.status, 200);
+
+    regioportal_tests::create_staff(
+        &app.store,
+        "moderation@gera.de",
+        "a long moderator passphrase",
+        &["moderator@gera"],
+    )
+    .await;
+    let mut moderator = regioportal_tests::Browser::new(&app);
+    moderator.login("moderation@gera.de", "a long moderator passphrase").await;
+    let queue = moderator.get("/verwaltung/gera/veranstaltungen").await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains("Hofkonzert"));
+    let id = app.store.events().list(gera.scope(), None, 10).await.unwrap()[0].id;
+    assert_eq!(moderator.get("/verwaltung/jena/veranstaltungen").await.status, 403, "not Jena's");
+    let review = moderator.get(&format!("/verwaltung/gera/veranstaltungen/{id}")).await;
+    assert!(review.body.contains("kultur@example.org"), "the moderator sees who submitted it");
+    let decided = moderator
+        .post(
+            &format!("/verwaltung/gera/veranstaltungen/{id}/entscheidung"),
+            &[("csrf", &review.csrf()), ("decision", "publish")],
+        )
+        .await;
+    assert!(matches!(decided.status, 200 | 303), "{}", decided.status);
+    let (_, window) = app.get_json("/api/v1/events?municipality=gera&scope=near&from=2027-07-03&to=2027-07-04").await;
+    assert_eq!(titles(&window), ["Hofkonzert"]);
+    assert!(app.outbox().iter().any(|m| m.contains("kultur@example.org") && m.contains("Subject: =?UTF-8?B?")), "told");
+    let (status, page) = app.get_text(&format!("/gera/veranstaltungen/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Hofkonzert") && page.contains("Eintritt frei"));
+    assert!(!page.contains("kultur@example.org"), "the submitter's address is not public");
+}
+
+fn as_refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}

@@ -476,6 +476,14 @@ async fn no_role_of_one_municipality_changes_another() {
         let csrf = b.get("/verwaltung/konto").await.csrf();
         actors.push((role.to_string(), b, csrf));
     }
+    let jena_token = regioportal_tests::create_token(&app.store, "jena", "editor").await;
+    let jena_event = serde_json::json!({
+        "title": "Jena only", "start": "2027-01-10T10:00", "municipality": "jena",
+        "venue": { "name": "Rathaus" }, "categories": ["sonstiges"], "status": "draft",
+    });
+    let (_, created) =
+        app.send_json(reqwest::Method::POST, "/api/v1/events", Some(&jena_token), Some(&jena_event)).await;
+    let jena_event_id = created["id"].as_i64().expect("a Jena event").to_string();
     let audit_before = app
         .store
         .audit()
@@ -491,6 +499,7 @@ async fn no_role_of_one_municipality_changes_another() {
             "{id}",
             &match spec.path {
                 p if p.contains("zugangsschluessel") => jena_token_id.to_string(),
+                p if p.contains("veranstaltungen") => jena_event_id.clone(),
                 _ => victim_session.to_string(),
             },
         );
@@ -500,11 +509,22 @@ async fn no_role_of_one_municipality_changes_another() {
             ("role", "editor".into()),
             ("user_id", victim.get().to_string()),
             ("name", "Intruder token".into()),
+            ("title", "Intruded".into()),
+            ("municipality", "jena".into()),
+            ("start_date", "2027-01-11".into()),
+            ("start_time", "10:00".into()),
+            ("venue_name", "Nowhere".into()),
+            ("categories", "sonstiges".into()),
+            ("decision", "publish".into()),
         ];
         match spec.access {
             // Login, reset: no session is involved; their own tests cover them.
             Access::Public => continue,
-            Access::OwnAccount | Access::ManageMunicipality | Access::AuditLog => {}
+            Access::OwnAccount
+            | Access::ManageMunicipality
+            | Access::AuditLog
+            | Access::ModerateEvents
+            | Access::EditEvents => {}
         }
         // Own-account routes without an id act on the signed-in person only, by construction;
         // those with an id are tried with the victim's.

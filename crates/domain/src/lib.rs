@@ -8,6 +8,7 @@ pub mod auth;
 pub mod colour;
 pub mod events;
 pub mod hosts;
+pub mod ical;
 pub mod legal;
 pub mod locale;
 pub mod logo;

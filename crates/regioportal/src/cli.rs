@@ -61,6 +61,9 @@ enum Command {
     /// API tokens for other systems.
     #[command(subcommand)]
     Tokens(crate::admin::TokensCommand),
+    /// The events calendar: import iCalendar files.
+    #[command(subcommand)]
+    Events(crate::events_cli::EventsCommand),
     /// Print the HTML routes (public pages and the staff area with their access rules) as JSON
     /// lines, for the browser suite and for reviews.
     Routes,
@@ -196,10 +199,14 @@ async fn run(cli: Cli) -> Result<(), ConfigError> {
         }
         Command::Users(cmd) => crate::admin::users(&open(&cli.global).await?, cmd).await,
         Command::Tokens(cmd) => crate::admin::tokens(&open(&cli.global).await?, cmd).await,
+        Command::Events(cmd) => crate::events_cli::run(&open(&cli.global).await?, cmd).await,
         Command::Demo(DemoCommand::Seed) => {
             let store = open(&cli.global).await?;
             let report = demo::seed(&store).await.map_err(|e| ConfigError(e.to_string()))?;
-            say!("demo region imported: {report}");
+            let events = demo::seed_events(&store, regioportal_web::events::today())
+                .await
+                .map_err(|e| ConfigError(e.to_string()))?;
+            say!("demo region imported: {report}; {events} demo events");
             Ok(())
         }
     }
@@ -225,7 +232,10 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
     let store = Store::open(&url).await.map_err(|e| ConfigError(e.to_string()))?;
     if !args.no_demo && store.municipalities().is_empty().await.map_err(|e| ConfigError(e.to_string()))? {
         let report = demo::seed(&store).await.map_err(|e| ConfigError(e.to_string()))?;
-        tracing::info!(%report, "empty database: demo region seeded");
+        let events = demo::seed_events(&store, regioportal_web::events::today())
+            .await
+            .map_err(|e| ConfigError(e.to_string()))?;
+        tracing::info!(%report, events, "empty database: demo region and demo events seeded");
     }
     let host =
         base_url.as_str().split_once("://").map_or("localhost", |(_, h)| h).split(':').next().unwrap_or("localhost");

@@ -13,4 +13,5 @@ pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod events_cli;
 pub mod server;

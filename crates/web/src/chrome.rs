@@ -140,7 +140,14 @@ impl<'a> Chrome<'a> {
             theme_css: None,
             brand_home: "/".to_owned(),
             logo: None,
-            nav: vec![Link { label: t.get("nav-home"), href: "/".to_owned(), current: ctx.path == "/" }],
+            nav: vec![
+                Link { label: t.get("nav-home"), href: "/".to_owned(), current: ctx.path == "/" },
+                Link {
+                    label: t.get("nav-events"),
+                    href: "/veranstaltungen".to_owned(),
+                    current: ctx.path == "/veranstaltungen",
+                },
+            ],
             languages: Locale::ALL
                 .iter()
                 .map(|&l| LangLink { tag: l.tag(), name: l.endonym(), href: ctx.href_in(l), current: l == ctx.locale })
@@ -176,6 +183,11 @@ impl<'a> Chrome<'a> {
         c.logo = m.logo_content_type.as_ref().map(|_| format!("{home}/logo?v={}", m.updated_at.timestamp()));
         c.nav = vec![
             Link { label: c.t.get("nav-home"), href: home.clone(), current: ctx.path == home },
+            Link {
+                label: c.t.get("nav-events"),
+                href: format!("{home}/veranstaltungen"),
+                current: ctx.path == format!("{home}/veranstaltungen"),
+            },
             Link { label: c.t.get("nav-region"), href: "/".to_owned(), current: false },
         ];
         c.breadcrumbs.push(Link { label: c.site_name.clone(), href: "/".to_owned(), current: false });

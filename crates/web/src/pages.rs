@@ -90,6 +90,7 @@ async fn municipality(state: &AppState, slug: &str) -> Result<MunicipalityRecord
 #[derive(Template)]
 #[template(path = "municipality_home.html")]
 struct MunicipalityHome<'a> {
+    events_href: String,
     chrome: Chrome<'a>,
     name: String,
     kind_label: String,
@@ -130,6 +131,7 @@ pub async fn municipality_home(
     let places = state.store.places().list(m.scope()).await?;
     let t = state.i18n.tr(ctx.locale);
     render(&MunicipalityHome {
+        events_href: format!("/{}/veranstaltungen", m.slug()),
         kind_label: t.get(m.kind.label_key()),
         name: m.name.clone(),
         parent,

@@ -24,6 +24,9 @@ pub const PUBLIC_PAGE_ROUTES: &[&str] = &[
     "/{municipality}/impressum",
     "/{municipality}/datenschutz",
     "/{municipality}/barrierefreiheit",
+    "/veranstaltungen",
+    "/{municipality}/veranstaltungen",
+    "/veranstaltungen/melden",
 ];
 
 pub(crate) fn router(state: AppState) -> Router {
@@ -57,8 +60,14 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/municipalities/{slug}", get(api::municipalities::get))
         .route("/api/v1/token", get(api::token::whoami))
         .route("/api/v1/events", get(events::api::list).post(events::api::create))
+        .route("/api/v1/events.ics", get(events::feeds::ics_feed))
+        .route("/api/v1/events.atom", get(events::feeds::atom_feed))
         .route("/api/v1/events/{id}", get(events::api::get).put(events::api::update).delete(events::api::delete))
+        .route("/veranstaltungen", get(events::pages::region_calendar))
+        .route("/veranstaltungen/melden", get(events::submit::form).post(events::submit::submit))
         .route("/veranstaltungen/bestaetigen/{token}", get(events::submit::confirm))
+        .route("/{municipality}/veranstaltungen", get(events::pages::municipality_calendar))
+        .route("/{municipality}/veranstaltungen/{id}", get(events::pages::event_page))
         .fallback(|| async { error::AppError::NotFound })
         .with_state(state.clone())
         // Inner to outer: each `.layer` wraps everything above it.

@@ -7,6 +7,7 @@
 
 mod category;
 mod draft;
+pub mod ical;
 mod timing;
 mod window;
 

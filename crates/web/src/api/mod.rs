@@ -28,6 +28,8 @@ pub mod token;
         crate::events::api::create,
         crate::events::api::update,
         crate::events::api::delete,
+        crate::events::feeds::ics_feed,
+        crate::events::feeds::atom_feed,
         crate::ops::healthz,
         crate::ops::readyz,
     ),

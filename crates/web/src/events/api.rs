@@ -56,7 +56,8 @@ pub struct WindowParams {
 }
 
 impl WindowParams {
-    fn calendar(&self) -> CalendarParams {
+    /// The calendar part of the parameters.
+    pub fn calendar(&self) -> CalendarParams {
         CalendarParams {
             from: self.from.clone(),
             to: self.to.clone(),
@@ -536,7 +537,7 @@ async fn optional_client(state: &AppState, headers: &HeaderMap) -> Result<Option
     get,
     path = "/api/v1/events/{id}",
     tag = "events",
-    params(("id" = i64, Path, description = "Event id")),
+    params(("id" = String, Path, description = "Event id; with the suffix `.ics` the event as iCalendar")),
     description = "A published or cancelled event; with a token of its municipality also a draft, pending or rejected one.",
     responses(
         (status = 200, description = "The event", body = EventDetail),
@@ -547,17 +548,20 @@ pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<EventDetail>, AppError> {
+) -> Result<Response, AppError> {
+    if let Some(n) = id.strip_suffix(".ics") {
+        return super::feeds::ics_event(&state, parse_id(n)?).await;
+    }
     let id = parse_id(&id)?;
     if let Some(p) = optional_client(&state, &headers).await?
         && let Some(e) = state.store.events().get(&p.scope, id).await?
     {
-        return Ok(Json(detail(&state, &e, false)));
+        return Ok(Json(detail(&state, &e, false)).into_response());
     }
     let snap = state.directory.get(&state.store).await?;
     let scopes: Vec<_> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
     let e = state.store.events().public(&scopes, id).await?.ok_or(AppError::NotFound)?;
-    Ok(Json(detail(&state, &e, true)))
+    Ok(Json(detail(&state, &e, true)).into_response())
 }
 
 /// Parses an event id from the path.

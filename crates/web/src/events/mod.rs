@@ -12,6 +12,10 @@ use crate::directory::Snapshot;
 use crate::error::FieldError;
 
 pub mod api;
+pub mod feeds;
+pub mod form;
+pub mod format;
+pub mod pages;
 pub mod submit;
 
 /// The region's zone: dates without a time are local midnights here.

@@ -25,6 +25,7 @@ struct MunicipalityEntry {
     slug: String,
     name: String,
     manage: bool,
+    events: bool,
 }
 
 #[derive(Template)]
@@ -92,6 +93,7 @@ pub(crate) async fn dashboard(
             slug: m.slug().to_string(),
             name: m.name.clone(),
             manage: staff.perms.can_manage_users(m.slug()),
+            events: staff.perms.can_edit(m.slug()) || staff.perms.can_moderate(m.slug()),
         })
         .collect();
     let view = DashboardView {

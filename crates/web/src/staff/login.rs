@@ -53,7 +53,13 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn html_with_csrf_cookie(state: &AppState, body: String, status: StatusCode, csrf: &str, set: bool) -> Response {
+pub(crate) fn html_with_csrf_cookie(
+    state: &AppState,
+    body: String,
+    status: StatusCode,
+    csrf: &str,
+    set: bool,
+) -> Response {
     let mut res = (status, Html(body)).into_response();
     if set {
         res.headers_mut().append(header::SET_COOKIE, set_cookie(state, CSRF_COOKIE, csrf, None));

@@ -15,6 +15,7 @@ use crate::error::AppError;
 
 mod account;
 mod admin;
+mod events;
 pub(crate) mod login;
 pub mod session;
 
@@ -30,6 +31,12 @@ pub enum Access {
     /// Administrators of the municipality in the path (`{municipality}`), and platform
     /// administrators.
     ManageMunicipality,
+    /// Editors and moderators of the municipality in the path (and platform administrators):
+    /// the event list, reviewing, editing and deciding on events.
+    ModerateEvents,
+    /// Editors of the municipality in the path (and platform administrators): creating and
+    /// deleting events.
+    EditEvents,
     /// Readers of the audit log: platform administrators (all), municipality administrators
     /// (their municipalities only).
     AuditLog,
@@ -95,6 +102,33 @@ pub(crate) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(admin::revoke_token),
         ),
         r(Method::GET, "/verwaltung/protokoll", Access::AuditLog, get(admin::audit)),
+        r(Method::GET, "/verwaltung/{municipality}/veranstaltungen", Access::ModerateEvents, get(events::list)),
+        r(Method::POST, "/verwaltung/{municipality}/veranstaltungen", Access::EditEvents, post(events::create)),
+        r(Method::GET, "/verwaltung/{municipality}/veranstaltungen/neu", Access::EditEvents, get(events::new_form)),
+        r(
+            Method::GET,
+            "/verwaltung/{municipality}/veranstaltungen/{id}",
+            Access::ModerateEvents,
+            get(events::edit_form),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/veranstaltungen/{id}",
+            Access::ModerateEvents,
+            post(events::update),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/veranstaltungen/{id}/entscheidung",
+            Access::ModerateEvents,
+            post(events::decide),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/veranstaltungen/{id}/loeschen",
+            Access::EditEvents,
+            post(events::delete),
+        ),
     ]
 }
 

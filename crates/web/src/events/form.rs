@@ -1,0 +1,476 @@
+//! The event form shared by organisers' submissions and the staff editor: its values, how
+//! they become a [`DraftInput`], and the sections of fields the template renders.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use regioportal_domain::Locale;
+use regioportal_domain::events::{Category, DraftInput, DraftProblem, EventDraft, LinkInput, Organizer, Venue};
+
+use super::pages::Choice;
+use crate::directory::Snapshot;
+use crate::i18n::Tr;
+use crate::staff::FormErrors;
+
+/// The values of the form, as strings (what the person typed is shown again on errors).
+#[derive(Debug, Clone, Default)]
+pub struct EventForm {
+    /// Fields by name.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Municipality slug.
+    pub municipality: String,
+    /// Start date (`YYYY-MM-DD`).
+    pub start_date: String,
+    /// Start time (`HH:MM`).
+    pub start_time: String,
+    /// End date.
+    pub end_date: String,
+    /// End time.
+    pub end_time: String,
+    /// All day.
+    pub all_day: bool,
+    /// Recurrence rule (staff only).
+    pub rrule: String,
+    /// Venue name.
+    pub venue_name: String,
+    /// Street.
+    pub venue_street: String,
+    /// Postcode.
+    pub venue_postcode: String,
+    /// Place.
+    pub venue_place: String,
+    /// Step-free.
+    pub step_free: bool,
+    /// Accessible toilet.
+    pub accessible_toilet: bool,
+    /// Induction loop.
+    pub induction_loop: bool,
+    /// Accessibility notes.
+    pub accessibility_note: String,
+    /// Category codes.
+    pub categories: Vec<String>,
+    /// Free entry.
+    pub free: bool,
+    /// Price.
+    pub price: String,
+    /// Organiser name.
+    pub organizer_name: String,
+    /// Organiser e-mail.
+    pub organizer_email: String,
+    /// Organiser phone.
+    pub organizer_phone: String,
+    /// Organiser website.
+    pub organizer_url: String,
+    /// A link (label).
+    pub link_label: String,
+    /// A link (URL).
+    pub link_url: String,
+    /// The answer to the spam question.
+    pub answer: String,
+    /// The honeypot: people never see it, bots fill it in.
+    pub website: String,
+    /// The CSRF token.
+    pub csrf: String,
+    /// Staff: the new status.
+    pub status: String,
+}
+
+impl EventForm {
+    /// Reads the posted pairs (checkbox groups repeat their name).
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let mut f = Self::default();
+        for (k, v) in pairs {
+            let v = v.clone();
+            match k.as_str() {
+                "title" => f.title = v,
+                "description" => f.description = v,
+                "municipality" => f.municipality = v,
+                "start_date" => f.start_date = v,
+                "start_time" => f.start_time = v,
+                "end_date" => f.end_date = v,
+                "end_time" => f.end_time = v,
+                "all_day" => f.all_day = true,
+                "rrule" => f.rrule = v,
+                "venue_name" => f.venue_name = v,
+                "venue_street" => f.venue_street = v,
+                "venue_postcode" => f.venue_postcode = v,
+                "venue_place" => f.venue_place = v,
+                "step_free" => f.step_free = true,
+                "accessible_toilet" => f.accessible_toilet = true,
+                "induction_loop" => f.induction_loop = true,
+                "accessibility_note" => f.accessibility_note = v,
+                "categories" => f.categories.push(v),
+                "free" => f.free = true,
+                "price" => f.price = v,
+                "organizer_name" => f.organizer_name = v,
+                "organizer_email" => f.organizer_email = v,
+                "organizer_phone" => f.organizer_phone = v,
+                "organizer_url" => f.organizer_url = v,
+                "link_label" => f.link_label = v,
+                "link_url" => f.link_url = v,
+                "answer" => f.answer = v,
+                "website" => f.website = v,
+                "csrf" => f.csrf = v,
+                "status" => f.status = v,
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// The values of a stored event, for the editor.
+    pub fn from_draft(d: &EventDraft, municipality: &str) -> Self {
+        let t = &d.timing;
+        let end = if t.all_day() { t.end() - chrono::Duration::days(1) } else { t.end() };
+        let time = |x: NaiveDateTime| if t.all_day() { String::new() } else { x.format("%H:%M").to_string() };
+        Self {
+            title: d.title.clone(),
+            description: d.description.clone(),
+            municipality: municipality.to_owned(),
+            start_date: t.start().date().to_string(),
+            start_time: time(t.start()),
+            end_date: end.date().to_string(),
+            end_time: time(end),
+            all_day: t.all_day(),
+            rrule: t.rule().map(ToString::to_string).unwrap_or_default(),
+            venue_name: d.venue.name.clone(),
+            venue_street: d.venue.street.clone().unwrap_or_default(),
+            venue_postcode: d.venue.postcode.clone().unwrap_or_default(),
+            venue_place: d.venue.place.clone().unwrap_or_default(),
+            step_free: d.venue.accessibility.step_free,
+            accessible_toilet: d.venue.accessibility.accessible_toilet,
+            induction_loop: d.venue.accessibility.induction_loop,
+            accessibility_note: d.venue.accessibility.note.clone().unwrap_or_default(),
+            categories: d.categories.iter().map(|c| c.slug().to_owned()).collect(),
+            free: d.free,
+            price: d.price.clone().unwrap_or_default(),
+            organizer_name: d.organizer.name.clone().unwrap_or_default(),
+            organizer_email: d.organizer.email.clone().unwrap_or_default(),
+            organizer_phone: d.organizer.phone.clone().unwrap_or_default(),
+            organizer_url: d.organizer.url.clone().unwrap_or_default(),
+            link_label: d.links.first().map(|l| l.0.clone()).unwrap_or_default(),
+            link_url: d.links.first().map(|l| l.1.clone()).unwrap_or_default(),
+            ..Self::default()
+        }
+    }
+
+    /// The domain input; date and time fields are joined, and an all-day end (the last day as
+    /// people write it) becomes the exclusive end iCalendar uses. `extra_links` keeps links the
+    /// form does not show (the editor shows the first only).
+    pub fn draft_input(&self, extra_links: &[(String, String)]) -> DraftInput {
+        let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let start = if self.all_day || self.start_time.trim().is_empty() {
+            self.start_date.trim().to_owned()
+        } else {
+            format!("{}T{}", self.start_date.trim(), self.start_time.trim())
+        };
+        let end_date = opt(&self.end_date).unwrap_or_else(|| self.start_date.trim().to_owned());
+        let end = if self.all_day {
+            NaiveDate::parse_from_str(&end_date, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.succ_opt())
+                .map(|d| d.to_string())
+                .or(Some(end_date))
+        } else {
+            opt(&self.end_time).map(|t| format!("{end_date}T{t}"))
+        };
+        let mut links = Vec::new();
+        if !self.link_url.trim().is_empty() {
+            links.push(LinkInput { label: self.link_label.clone(), url: self.link_url.clone() });
+        }
+        links.extend(extra_links.iter().skip(1).map(|(l, u)| LinkInput { label: l.clone(), url: u.clone() }));
+        DraftInput {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            start,
+            end,
+            timezone: None,
+            all_day: self.all_day,
+            rrule: opt(&self.rrule),
+            exdates: Vec::new(),
+            rdates: Vec::new(),
+            overrides: Vec::new(),
+            venue: Venue {
+                name: self.venue_name.clone(),
+                street: opt(&self.venue_street),
+                postcode: opt(&self.venue_postcode),
+                place: opt(&self.venue_place),
+                lat: None,
+                lon: None,
+                accessibility: regioportal_domain::events::Accessibility {
+                    step_free: self.step_free,
+                    accessible_toilet: self.accessible_toilet,
+                    induction_loop: self.induction_loop,
+                    note: opt(&self.accessibility_note),
+                },
+            },
+            organizer: Organizer {
+                name: opt(&self.organizer_name),
+                email: opt(&self.organizer_email),
+                phone: opt(&self.organizer_phone),
+                url: opt(&self.organizer_url),
+            },
+            categories: self.categories.clone(),
+            free: self.free,
+            price: opt(&self.price),
+            links,
+        }
+    }
+}
+
+/// The form field a draft problem belongs to.
+pub fn form_field(problem_field: &str) -> &'static str {
+    match problem_field {
+        "title" => "title",
+        "description" => "description",
+        "start" | "timezone" => "start_date",
+        "end" => "end_date",
+        "rrule" | "exdates" | "rdates" => "rrule",
+        f if f.starts_with("venue.postcode") => "venue_postcode",
+        f if f.starts_with("venue.") => "venue_name",
+        "organizer.email" => "organizer_email",
+        "organizer.url" => "organizer_url",
+        f if f.starts_with("organizer") => "organizer_name",
+        f if f.starts_with("categories") => "categories",
+        "price" => "price",
+        f if f.starts_with("links") => "link_url",
+        _ => "title",
+    }
+}
+
+/// Draft problems as form errors in the page's language (the rule's own explanation is kept
+/// because it names the part to fix).
+pub fn form_errors(problems: &[DraftProblem], t: &Tr<'_>) -> FormErrors {
+    let mut errors = FormErrors::default();
+    for p in problems {
+        let field = form_field(&p.field);
+        if errors.get(field).is_some() {
+            continue;
+        }
+        let msg = match p.code {
+            "event-error-rrule" => format!("{} ({})", t.get(p.code), p.detail),
+            code => t.get(code),
+        };
+        errors.add(field, msg);
+    }
+    errors
+}
+
+/// A field of the form.
+pub struct FormField {
+    /// Id (error summary links here).
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Label.
+    pub label: String,
+    /// Hint.
+    pub hint: Option<String>,
+    /// `text`, `email`, `date`, `time`, `textarea`, `select`, `checkbox`, `checkboxes`, …
+    pub kind: &'static str,
+    /// Value.
+    pub value: String,
+    /// Checked (checkbox).
+    pub checked: bool,
+    /// Error.
+    pub error: Option<String>,
+    /// Options (select, checkboxes).
+    pub options: Vec<Choice>,
+    /// Autocomplete token.
+    pub autocomplete: &'static str,
+    /// Width class suffix (`10`, `5`, …).
+    pub width: &'static str,
+    /// The ids that describe it (hint, error).
+    pub described_by: String,
+}
+
+/// A group of fields.
+pub struct FormSection {
+    /// The legend.
+    pub legend: String,
+    /// Its fields.
+    pub fields: Vec<FormField>,
+}
+
+/// Who fills in the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormMode {
+    /// An organiser without an account: the e-mail is required, a spam question is asked.
+    Submission,
+    /// Staff: recurrence rule and status too.
+    Staff,
+}
+
+/// How the form is set up for one request.
+#[derive(Debug, Clone)]
+pub struct FormSetup<'a> {
+    /// The page's language.
+    pub locale: Locale,
+    /// Who fills it in.
+    pub mode: FormMode,
+    /// The spam question (submissions).
+    pub question: Option<String>,
+    /// The municipalities that may be chosen (staff: those they edit); all when `None`.
+    pub municipalities: Option<&'a [String]>,
+}
+
+/// The sections of the form with values and errors.
+pub fn sections(
+    f: &EventForm,
+    errors: &FormErrors,
+    t: &Tr<'_>,
+    snap: &Snapshot,
+    setup: FormSetup<'_>,
+) -> Vec<FormSection> {
+    let FormSetup { locale, mode, question, municipalities } = setup;
+    let field = |id: &str, label_key: &str, kind: &'static str, value: &str| {
+        let error = errors.get(id).map(str::to_owned);
+        FormField {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            label: t.get(label_key),
+            hint: None,
+            kind,
+            value: value.to_owned(),
+            checked: false,
+            error,
+            options: Vec::new(),
+            autocomplete: "",
+            width: "",
+            described_by: String::new(),
+        }
+    };
+    let with_hint = |mut x: FormField, key: &str| {
+        x.hint = Some(t.get(key));
+        x
+    };
+    let check = |id: &str, key: &str, on: bool| {
+        let mut x = field(id, key, "checkbox", "");
+        x.checked = on;
+        x
+    };
+    let sized = |mut x: FormField, w: &'static str| {
+        x.width = w;
+        x
+    };
+    let auto = |mut x: FormField, a: &'static str| {
+        x.autocomplete = a;
+        x
+    };
+
+    let mut cats = field("categories", "event-form-categories", "checkboxes", "");
+    cats.hint = Some(t.get("event-form-categories-hint"));
+    cats.options = Category::ALL
+        .iter()
+        .map(|c| Choice {
+            value: c.slug().into(),
+            label: c.name(locale).into(),
+            selected: f.categories.iter().any(|x| x == c.slug()),
+        })
+        .collect();
+    let mut what = vec![
+        field("title", "event-form-title", "text", &f.title),
+        with_hint(
+            field("description", "event-form-description", "textarea", &f.description),
+            "event-form-description-hint",
+        ),
+        cats,
+    ];
+    let mut when = vec![
+        sized(field("start_date", "event-form-start-date", "date", &f.start_date), "10"),
+        sized(
+            with_hint(field("start_time", "event-form-start-time", "time", &f.start_time), "event-form-time-hint"),
+            "5",
+        ),
+        sized(
+            with_hint(field("end_date", "event-form-end-date", "date", &f.end_date), "event-form-end-date-hint"),
+            "10",
+        ),
+        sized(field("end_time", "event-form-end-time", "time", &f.end_time), "5"),
+        check("all_day", "event-form-all-day", f.all_day),
+    ];
+    if mode == FormMode::Staff {
+        when.push(with_hint(field("rrule", "event-form-rrule", "text", &f.rrule), "event-form-rrule-hint"));
+    }
+    let mut muni = field("municipality", "event-form-municipality", "select", "");
+    muni.hint = Some(t.get("event-form-municipality-hint"));
+    muni.options = std::iter::once(Choice {
+        value: String::new(),
+        label: t.get("event-form-choose"),
+        selected: f.municipality.is_empty(),
+    })
+    .chain(
+        snap.municipalities
+            .iter()
+            .filter(|m| municipalities.is_none_or(|allowed| allowed.iter().any(|a| a == m.slug().as_str())))
+            .map(|m| Choice {
+                value: m.slug().to_string(),
+                label: m.name.clone(),
+                selected: m.slug().as_str() == f.municipality,
+            }),
+    )
+    .collect();
+    let where_ = vec![
+        muni,
+        field("venue_name", "event-form-venue", "text", &f.venue_name),
+        auto(field("venue_street", "event-form-street", "text", &f.venue_street), "street-address"),
+        sized(auto(field("venue_postcode", "event-form-postcode", "text", &f.venue_postcode), "postal-code"), "5"),
+        auto(field("venue_place", "event-form-place", "text", &f.venue_place), "address-level2"),
+        check("step_free", "event-form-step-free", f.step_free),
+        check("accessible_toilet", "event-form-toilet", f.accessible_toilet),
+        check("induction_loop", "event-form-loop", f.induction_loop),
+        field("accessibility_note", "event-form-accessibility-note", "text", &f.accessibility_note),
+    ];
+    let entry = vec![
+        check("free", "event-form-free", f.free),
+        with_hint(field("price", "event-form-price", "text", &f.price), "event-form-price-hint"),
+        field("link_label", "event-form-link-label", "text", &f.link_label),
+        sized(field("link_url", "event-form-link-url", "url", &f.link_url), ""),
+    ];
+    let mut email = auto(field("organizer_email", "event-form-organizer-email", "email", &f.organizer_email), "email");
+    if mode == FormMode::Submission {
+        email.hint = Some(t.get("event-form-organizer-email-hint"));
+    }
+    let who = vec![
+        auto(field("organizer_name", "event-form-organizer-name", "text", &f.organizer_name), "organization"),
+        email,
+        auto(field("organizer_phone", "event-form-organizer-phone", "tel", &f.organizer_phone), "tel"),
+        auto(field("organizer_url", "event-form-organizer-url", "url", &f.organizer_url), "url"),
+    ];
+    let mut out = vec![
+        FormSection { legend: t.get("event-form-what"), fields: std::mem::take(&mut what) },
+        FormSection { legend: t.get("event-form-when"), fields: when },
+        FormSection { legend: t.get("event-form-where"), fields: where_ },
+        FormSection { legend: t.get("event-form-entry"), fields: entry },
+        FormSection { legend: t.get("event-form-who"), fields: who },
+    ];
+    if let Some(q) = question {
+        let mut a = sized(field("answer", "event-form-answer", "text", &f.answer), "5");
+        a.label = q;
+        a.hint = Some(t.get("event-form-answer-hint"));
+        a.autocomplete = "off";
+        out.push(FormSection { legend: t.get("event-form-check"), fields: vec![a] });
+    }
+    for s in &mut out {
+        for x in &mut s.fields {
+            let mut ids = Vec::new();
+            if x.hint.is_some() {
+                ids.push(format!("{}-hint", x.id));
+            }
+            if x.error.is_some() {
+                ids.push(format!("{}-error", x.id));
+            }
+            x.described_by = ids.join(" ");
+        }
+    }
+    out
+}
+
+/// The spam question for a CSRF token: a sum of two small numbers, in words, so that it is
+/// readable by screen readers and needs no third party. Returns the question and its answer.
+pub fn question(csrf: &str, t: &Tr<'_>) -> (String, u32) {
+    let digit = |i: usize| csrf.as_bytes().get(i).map_or(1, |b| u32::from(*b) % 9 + 1);
+    let (a, b) = (digit(0), digit(1));
+    let word = |n: u32| t.get(&format!("number-{n}"));
+    (t.get1("event-form-question", "sum", &format!("{} {} {}", word(a), t.get("word-plus"), word(b))), a + b)
+}
