@@ -74,9 +74,9 @@ export async function discoverPages() {
   const base = baseUrl();
   const { entries } = await fetchSitemap();
   const seen = new Map();
-  const add = (url, lang, status) => {
+  const add = (url, lang, status, state = '') => {
     const abs = new URL(url, base).href;
-    if (!seen.has(abs)) seen.set(abs, { url: abs, path: label(abs), lang, status });
+    if (!seen.has(abs)) seen.set(abs, { url: abs, path: label(abs), lang, status, state });
   };
   for (const e of entries) {
     if (e.loc) add(e.loc, expectedLang(e.loc), 200);
@@ -96,22 +96,49 @@ export async function discoverPages() {
       add(lang === DEFAULT_LANG ? p : `${p}?lang=${lang}`, lang, 404);
     }
   }
+  // States that matter, beyond the sitemap: the month view, a filter error, an empty result,
+  // and event pages (a cancelled one among them), found through the public API.
+  const states = [
+    ['/veranstaltungen?view=month', 'month view'],
+    ['/veranstaltungen?from=kein-datum', 'validation errors'],
+    ['/veranstaltungen?q=zzzzqqqq', 'empty result'],
+  ];
+  try {
+    const res = await fetch(base + '/api/v1/events?when=month&limit=1000');
+    const items = res.status === 200 ? (await res.json()).items : [];
+    const pick = (f) => items.find(f);
+    const cancelled = pick((i) => i.status === 'cancelled');
+    const allDay = pick((i) => i.all_day && i.status !== 'cancelled');
+    const timed = pick((i) => !i.all_day && i.status !== 'cancelled');
+    if (cancelled) states.push([new URL(cancelled.url).pathname + new URL(cancelled.url).search, 'cancelled event']);
+    if (allDay) states.push([new URL(allDay.url).pathname + new URL(allDay.url).search, 'all-day event']);
+    if (timed) states.push([new URL(timed.url).pathname + new URL(timed.url).search, 'event']);
+  } catch {
+    // No events API: the sitemap pages are still checked.
+  }
+  for (const [path, state] of states) {
+    for (const lang of langs.length ? langs : [DEFAULT_LANG]) {
+      const sep = path.includes('?') ? '&' : '?';
+      add(lang === DEFAULT_LANG ? path : `${path}${sep}lang=${lang}`, lang, 200, state);
+    }
+  }
   for (const p of seen.values()) {
-    p.type = pageType(p.url, tenants, p.status);
+    p.type = pageType(p.url, tenants, p.status) + (p.state ? ` [${p.state}]` : '');
     p.slug = pageSlug(p.url);
   }
   return [...seen.values()];
 }
 
 /**
- * Municipality slugs: first path segments under which the sitemap lists deeper pages
- * (`/jena` has `/jena/impressum`; a region page like `/impressum` has none).
+ * Municipality slugs: first path segments with their own legal notice (`/jena/impressum`).
  */
 export function tenantSlugs(urls) {
+  // Every municipality has its own legal notice; a region section like /veranstaltungen has not.
+  const paths = new Set(urls.map((u) => new URL(u).pathname));
   const firsts = new Set();
   for (const u of urls) {
     const seg = new URL(u).pathname.split('/').filter(Boolean);
-    if (seg.length >= 2) firsts.add(seg[0]);
+    if (seg.length >= 2 && paths.has(`/${seg[0]}/impressum`)) firsts.add(seg[0]);
   }
   return [...firsts];
 }
@@ -120,6 +147,7 @@ export function tenantSlugs(urls) {
 export function pageType(url, tenants, status = 200) {
   const seg = new URL(url).pathname.split('/').filter(Boolean);
   if (seg.length && tenants.includes(seg[0])) seg[0] = '{m}';
+  for (let i = 1; i < seg.length; i++) if (/^\d+$/.test(seg[i])) seg[i] = '{id}';
   const shape = '/' + seg.join('/');
   return status === 404 ? `404 ${seg[0] === '{m}' ? '/{m}/…' : '/…'}` : shape;
 }

@@ -396,6 +396,38 @@ if (env.ready) {
       expect: expects({ h1: 'staff-login-title', has: ['staff-error-login-failed'] }) },
   ]));
 
+  // An editor of the municipality: the event list, the empty and the invalid form, a new
+  // event and its editor page (which also holds the moderation decisions).
+  flow('events', 'events in the staff area (editor)', {}, [
+    { id: 'events-login', title: 'dashboard (editor)', lang: 'de', route: '/verwaltung', status: 200,
+      go: (s) => login(s, env.editor, env.password, 'de'),
+      expect: expects({ h1: 'staff-dashboard-title', count: [[`main a[href="/verwaltung/${M}/veranstaltungen"]`, 1, 'link to the events']] }) },
+    ...LANGS.flatMap((lang) => [
+      { id: 'events-list', title: `events of ${M} (waiting for review)`, lang, route: '/verwaltung/{municipality}/veranstaltungen', status: 200,
+        go: (s) => s.goto(`/verwaltung/${M}/veranstaltungen` + langQ(lang)),
+        expect: expects({ h1: 'staff-events' }) },
+      { id: 'events-all', title: `events of ${M} (all)`, lang, route: '/verwaltung/{municipality}/veranstaltungen', status: 200,
+        go: (s) => s.goto(`/verwaltung/${M}/veranstaltungen?status=alle` + (lang === 'de' ? '' : '&lang=' + lang)),
+        expect: expects({ h1: 'staff-events', has: [/\(Demo\)/] }) },
+      { id: 'event-new', title: 'new event form', lang, route: '/verwaltung/{municipality}/veranstaltungen/neu', status: 200,
+        go: (s) => s.goto(`/verwaltung/${M}/veranstaltungen/neu` + langQ(lang)),
+        expect: expects({ h1: 'staff-event-new', count: [['#title', 1, 'title field'], ['#start_date', 1, 'start date']] }) },
+      { id: 'event-new-errors', title: 'new event form, submitted empty (field errors)', lang, route: '/verwaltung/{municipality}/veranstaltungen', status: 422, errorSummary: true,
+        go: (s) => s.submit(`main form[action="/verwaltung/${M}/veranstaltungen"] button[type=submit]`),
+        expect: expects({ has: ['error-summary-title', 'event-error-title-missing', 'event-error-venue-missing'] }) },
+      { id: 'event-created', title: 'event editor after saving a new event (notice, decisions)', lang, route: '/verwaltung/{municipality}/veranstaltungen/{id}', status: 200,
+        go: async (s) => {
+          await s.page.locator('#title').fill(`E2E Konzert ${lang}`);
+          await s.page.locator('#start_date').fill('2031-05-17');
+          await s.page.locator('#start_time').fill('19:30');
+          await s.page.locator('#venue_name').fill('Kulturhaus');
+          await s.page.locator('#categories').check();
+          return s.submit(`main form[action="/verwaltung/${M}/veranstaltungen"] button[type=submit]`);
+        },
+        expect: expects({ h1: `=E2E Konzert ${lang}`, has: ['staff-event-saved', 'staff-event-decision'] }) },
+    ]),
+  ]);
+
   // The municipality administrator: first sign-in with TOTP enrolment, then the admin pages.
   const adminSteps = [
     { id: 'totp-required', title: 'TOTP enrolment (required at first sign-in)', lang: 'de', route: '/verwaltung/konto/zwei-faktor', status: 200,

@@ -656,3 +656,34 @@ async fn an_organiser_submits_and_a_gera_moderator_approves() {
 fn as_refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
     v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
+
+#[tokio::test]
+async fn the_widget_embeds_on_the_municipality_website_only() {
+    let app = TestApp::spawn().await;
+    let token = create_token(&app.store, "gera", "editor").await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%dT18:00").to_string();
+    create(&app, &token, &event("gera", "Sommerkino", &tomorrow)).await;
+    let mut theatre = event("gera", "Theaterabend", &tomorrow);
+    theatre["categories"] = json!(["theater"]);
+    create(&app, &token, &theatre).await;
+
+    let res = app.get("/gera/veranstaltungen/widget?category=konzert&limit=5").await;
+    assert_eq!(res.status(), 200);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("frame-ancestors 'self' https://www.gera.de"), "{csp}");
+    assert!(res.headers().get("x-frame-options").is_none());
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Sommerkino") && !body.contains("Theaterabend"), "{body}");
+    assert!(body.contains("/gera/theme.css"), "themed by the municipality");
+    assert!(!body.contains("<script"), "no script");
+
+    let res = app.get("/gera/veranstaltungen/widget.html").await;
+    assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    let fragment = res.text().await.unwrap();
+    assert!(fragment.starts_with("<section") && fragment.contains("Theaterabend"), "{fragment}");
+    assert!(fragment.contains(&format!("href=\"{}/gera/veranstaltungen\"", app.base)), "absolute links");
+
+    let page = app.get("/gera/veranstaltungen").await;
+    assert_eq!(page.headers()["x-frame-options"], "DENY", "other pages are never framed");
+    assert_eq!(app.get("/gera/veranstaltungen/widget?limit=500").await.status(), 422);
+}

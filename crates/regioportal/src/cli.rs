@@ -64,6 +64,9 @@ enum Command {
     /// The events calendar: import iCalendar files.
     #[command(subcommand)]
     Events(crate::events_cli::EventsCommand),
+    /// Benchmark helpers.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Print the HTML routes (public pages and the staff area with their access rules) as JSON
     /// lines, for the browser suite and for reviews.
     Routes,
@@ -116,6 +119,12 @@ enum RegionCommand {
         #[arg(long)]
         check: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Generate a realistic data set (events in every municipality, a fifth recurring).
+    Seed(crate::bench_seed::SeedArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,6 +208,7 @@ async fn run(cli: Cli) -> Result<(), ConfigError> {
         }
         Command::Users(cmd) => crate::admin::users(&open(&cli.global).await?, cmd).await,
         Command::Tokens(cmd) => crate::admin::tokens(&open(&cli.global).await?, cmd).await,
+        Command::Bench(BenchCommand::Seed(args)) => crate::bench_seed::run(&open(&cli.global).await?, args).await,
         Command::Events(cmd) => crate::events_cli::run(&open(&cli.global).await?, cmd).await,
         Command::Demo(DemoCommand::Seed) => {
             let store = open(&cli.global).await?;

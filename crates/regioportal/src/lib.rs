@@ -10,6 +10,7 @@ macro_rules! say {
 }
 
 pub mod admin;
+pub mod bench_seed;
 pub mod cli;
 pub mod config;
 pub mod demo;

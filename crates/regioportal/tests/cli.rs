@@ -167,7 +167,7 @@ fn serve_starts_seeds_answers_and_stops_on_sigterm() {
     }
     // The README default: the SQLite file under ./data, created on first start.
     assert!(dir.path().join("data/regioportal.db").exists());
-    assert!(log.iter().any(|l| l.contains("demo region seeded")), "{log:?}");
+    assert!(log.iter().any(|l| l.contains("demo region and demo events seeded")), "{log:?}");
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     use std::io::{Read, Write};
     s.write_all(b"GET /jena HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
@@ -184,4 +184,45 @@ fn serve_starts_seeds_answers_and_stops_on_sigterm() {
         log.push(line);
     }
     assert!(log.iter().any(|l| l.contains("stopped")), "{log:?}");
+}
+
+#[test]
+fn events_import_reports_per_event_and_bench_seed_generates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/cli.db", dir.path().display());
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_regioportal"))
+            .args(args)
+            .args(["--database-url", &db])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(run(&["demo", "seed"]).0, Some(0));
+    let ics = dir.path().join("feed.ics");
+    std::fs::write(
+        &ics,
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a@x\r\nSUMMARY:Gut\r\nDTSTART;TZID=Europe/Berlin:20270301T100000\r\nLOCATION:Saal\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b@x\r\nSUMMARY:Ohne Beginn\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    )
+    .unwrap();
+    let file = ics.to_str().unwrap();
+    let (code, out, _) = run(&["events", "import", file, "--municipality", "gera"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("1 created, 0 updated, 0 unchanged, 1 skipped"), "{out}");
+    assert!(out.contains("skipped") && out.contains("DTSTART"), "{out}");
+    let (_, again, _) = run(&["events", "import", file, "--municipality", "gera"]);
+    assert!(again.contains("0 created, 0 updated, 1 unchanged, 1 skipped"), "{again}");
+    let (code, _, err) = run(&["events", "import", file, "--municipality", "atlantis"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    let (code, _, err) = run(&["events", "import", "/nonexistent.ics", "--municipality", "gera"]);
+    assert_eq!(code, Some(1), "{err}");
+    let (code, out, err) = run(&["bench", "seed", "--events", "2000"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("bench seed: 2000 events"), "{out}");
 }

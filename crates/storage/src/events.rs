@@ -373,6 +373,58 @@ impl Events<'_> {
         self.get(scope, row.id).await?.ok_or(StorageError::NotFound)
     }
 
+    /// Stores many new events of one municipality in one transaction, with one audit entry
+    /// (for generated data sets: `regioportal bench seed`). Changed occurrences are not stored.
+    pub async fn insert_many(
+        &self,
+        scope: &TenantScope,
+        items: &[(EventDraft, EventStatus)],
+        actor: &Actor,
+    ) -> Result<usize, StorageError> {
+        if items.is_empty() {
+            return Ok(0);
+        }
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let rows = items.iter().map(|(d, status)| {
+            let mut a = event::ActiveModel {
+                municipality_id: Set(scope.id),
+                uid: Set(format!("{}@regioportal", uuid::Uuid::new_v4())),
+                status: Set(status.as_str().to_owned()),
+                source: Set(EventSource::Import.as_str().to_owned()),
+                submitter_email: Set(None),
+                confirm_token_hash: Set(None),
+                confirmed_at: Set(None),
+                moderation_note: Set(None),
+                image_type: Set(None),
+                image_alt: Set(None),
+                feed_id: Set(None),
+                sequence: Set(0),
+                created_by: Set(actor.user_id),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            fill(&mut a, d);
+            a
+        });
+        event::Entity::insert_many(rows).exec(&txn).await?;
+        record(
+            &txn,
+            actor,
+            Change {
+                municipality: Some(scope),
+                entity_type: "event",
+                entity_id: None,
+                action: "bulk_create",
+                changes: json!({ "count": items.len() }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(items.len())
+    }
+
     /// Replaces an event's content (and its status when given); raises SEQUENCE.
     pub async fn update(
         &self,

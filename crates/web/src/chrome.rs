@@ -104,6 +104,11 @@ pub struct Chrome<'a> {
     pub demo: bool,
 }
 
+/// The stylesheet's versioned URL.
+pub fn stylesheet_href() -> String {
+    css_href().to_owned()
+}
+
 fn css_href() -> &'static str {
     static HREF: OnceLock<String> = OnceLock::new();
     HREF.get_or_init(|| {

@@ -67,6 +67,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/veranstaltungen/melden", get(events::submit::form).post(events::submit::submit))
         .route("/veranstaltungen/bestaetigen/{token}", get(events::submit::confirm))
         .route("/{municipality}/veranstaltungen", get(events::pages::municipality_calendar))
+        .route("/{municipality}/veranstaltungen/widget", get(events::widget::page))
+        .route("/{municipality}/veranstaltungen/widget.html", get(events::widget::fragment))
         .route("/{municipality}/veranstaltungen/{id}", get(events::pages::event_page))
         .fallback(|| async { error::AppError::NotFound })
         .with_state(state.clone())

@@ -11,14 +11,36 @@ use crate::AppState;
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
 connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// A response extension: this page may be shown in a frame of the given origins (the event
+/// widget on a municipality's own website). Every other page refuses to be framed.
+#[derive(Debug, Clone)]
+pub struct Embeddable(pub Vec<String>);
+
 /// Adds the security headers.
 pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
+    let embed = res.extensions_mut().remove::<Embeddable>();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    match embed {
+        None => {
+            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
+        Some(Embeddable(origins)) => {
+            let ancestors = std::iter::once("'self'".to_owned())
+                .chain(
+                    origins.into_iter().filter(|o| o.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',')),
+                )
+                .collect::<Vec<_>>()
+                .join(" ");
+            let csp = CSP.replace("frame-ancestors 'none'", &format!("frame-ancestors {ancestors}"));
+            if let Ok(v) = HeaderValue::from_str(&csp) {
+                h.insert(header::CONTENT_SECURITY_POLICY, v);
+            }
+        }
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     h.insert(
         "permissions-policy",

@@ -413,7 +413,7 @@ pub fn sections(
     let where_ = vec![
         muni,
         field("venue_name", "event-form-venue", "text", &f.venue_name),
-        auto(field("venue_street", "event-form-street", "text", &f.venue_street), "street-address"),
+        auto(field("venue_street", "event-form-street", "text", &f.venue_street), "address-line1"),
         sized(auto(field("venue_postcode", "event-form-postcode", "text", &f.venue_postcode), "postal-code"), "5"),
         auto(field("venue_place", "event-form-place", "text", &f.venue_place), "address-level2"),
         check("step_free", "event-form-step-free", f.step_free),

@@ -17,6 +17,7 @@ pub mod form;
 pub mod format;
 pub mod pages;
 pub mod submit;
+pub mod widget;
 
 /// The region's zone: dates without a time are local midnights here.
 pub const REGION_ZONE: Tz = chrono_tz::Europe::Berlin;
