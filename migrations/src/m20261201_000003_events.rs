@@ -76,6 +76,13 @@ enum EventOverride {
 }
 
 #[derive(DeriveIden)]
+enum EventVersion {
+    Table,
+    Id,
+    Version,
+}
+
+#[derive(DeriveIden)]
 enum EventImage {
     Table,
     EventId,
@@ -282,12 +289,30 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
+        // One row, raised by every change of any event: app nodes poll it to keep their
+        // in-memory calendar index current.
+        m.create_table(
+            Table::create()
+                .table(EventVersion::Table)
+                .col(ColumnDef::new(EventVersion::Id).integer().not_null().primary_key())
+                .col(ColumnDef::new(EventVersion::Version).big_integer().not_null().default(0))
+                .take(),
+        )
+        .await?;
+        let mut first = Query::insert();
+        first
+            .into_table(EventVersion::Table)
+            .columns([EventVersion::Id, EventVersion::Version])
+            .values([1.into(), 0.into()])
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        m.exec_stmt(first).await?;
         index(m, "idx_override_event", EventOverride::Table, &["event_id", "recurrence_id"], true).await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
+            EventVersion::Table.into_iden(),
             EventImage::Table.into_iden(),
             EventOverride::Table.into_iden(),
             Event::Table.into_iden(),

@@ -687,3 +687,53 @@ async fn the_widget_embeds_on_the_municipality_website_only() {
     assert_eq!(page.headers()["x-frame-options"], "DENY", "other pages are never framed");
     assert_eq!(app.get("/gera/veranstaltungen/widget?limit=500").await.status(), 422);
 }
+
+/// The in-memory index and the database path give the same pages: the same window once as is
+/// (answered by the index) and once with a free-text filter every event matches (answered by
+/// the database), page by page.
+#[tokio::test]
+async fn the_index_and_the_database_agree() {
+    let app = TestApp::spawn().await;
+    seed_series(&app).await;
+    let token = create_token(&app.store, "jena", "editor").await;
+    for (i, rule) in ["FREQ=DAILY;COUNT=40", "FREQ=WEEKLY;BYDAY=MO,FR", "FREQ=MONTHLY;BYMONTHDAY=-1"].iter().enumerate()
+    {
+        let mut e = event("jena", &format!("Reihe {i}"), &format!("2027-0{}-0{}T1{i}:00", i + 2, i + 1));
+        e["rrule"] = json!(rule);
+        e["venue"]["name"] = json!("Kulturhaus");
+        create(&app, &token, &e).await;
+    }
+    for scope in ["", "&municipality=gera&scope=near", "&category=konzert", "&accessible=true"] {
+        let mut cursor = String::new();
+        let mut pages = 0;
+        loop {
+            let base = format!("/api/v1/events?from=2027-03-01&to=2027-07-01&limit=13{scope}{cursor}");
+            let (s1, index) = app.get_json(&base).await;
+            let (s2, db) = app.get_json(&format!("{base}&q=kulturhaus")).await;
+            assert_eq!((s1, s2), (200, 200));
+            assert_eq!(index, db, "{base}");
+            pages += 1;
+            match index["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        assert!(pages > 1 || !scope.is_empty(), "several pages for the whole region");
+    }
+    // Another node's change is seen within a second (the shared version).
+    let node2 = app.second_node().await;
+    let gera = create_token(&app.store, "gera", "editor").await;
+    let (_, before) = node2.get_json("/api/v1/events?from=2027-08-01&to=2027-08-02").await;
+    assert!(titles(&before).is_empty());
+    create(&app, &gera, &event("gera", "Später", "2027-08-01T10:00")).await;
+    let mut seen = false;
+    for _ in 0..30 {
+        let (_, after) = node2.get_json("/api/v1/events?from=2027-08-01&to=2027-08-02").await;
+        if titles(&after) == ["Später"] {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the second node sees the new event");
+}

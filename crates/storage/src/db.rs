@@ -134,6 +134,8 @@ pub struct PoolStats {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub(crate) db: DatabaseConnection,
+    /// Raised after every event change made through this store (its clones share it).
+    pub(crate) event_changes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     backend: Backend,
     max_connections: u32,
 }
@@ -195,6 +197,7 @@ impl Store {
                 let _ = lock.unlock();
                 let pool = pool?;
                 Ok(Self {
+                    event_changes: Default::default(),
                     db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
                     backend: Backend::Sqlite,
                     max_connections: max,
@@ -221,6 +224,7 @@ impl Store {
                     .await
                     .map_err(|e| connect_err(explain_sqlx(&e, Backend::Postgres)))?;
                 Ok(Self {
+                    event_changes: Default::default(),
                     db: SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
                     backend: Backend::Postgres,
                     max_connections: max,
@@ -346,7 +350,7 @@ impl Store {
 
     /// The events calendar.
     pub fn events(&self) -> crate::Events<'_> {
-        crate::Events { db: &self.db }
+        crate::Events { db: &self.db, changes: &self.event_changes }
     }
 
     /// Places and postcodes of each municipality.

@@ -319,9 +319,44 @@ fn summary(d: &EventDraft, status: EventStatus) -> serde_json::Value {
 #[derive(Debug, Clone, Copy)]
 pub struct Events<'a> {
     pub(crate) db: &'a DatabaseConnection,
+    pub(crate) changes: &'a std::sync::atomic::AtomicU64,
+}
+
+/// Raises the shared event version inside a write transaction (other nodes poll it).
+async fn bump(db: &impl ConnectionTrait) -> Result<(), StorageError> {
+    use sea_orm::sea_query::Query;
+    let mut q = Query::update();
+    q.table(sea_orm::sea_query::Alias::new("event_version"))
+        .value(sea_orm::sea_query::Alias::new("version"), Expr::col(sea_orm::sea_query::Alias::new("version")).add(1))
+        .and_where(Expr::col(sea_orm::sea_query::Alias::new("id")).eq(1));
+    db.execute(&q).await?;
+    Ok(())
 }
 
 impl Events<'_> {
+    fn changed(&self) {
+        self.changes.fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+
+    /// How many event changes this process has made through this store (a cheap check for
+    /// caches in the same process).
+    pub fn local_version(&self) -> u64 {
+        self.changes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The shared event version: raised by every change on any node.
+    pub async fn version(&self) -> Result<i64, StorageError> {
+        use sea_orm::sea_query::Query;
+        use sea_orm::{FromQueryResult, JsonValue};
+        let mut q = Query::select();
+        q.column(sea_orm::sea_query::Alias::new("version"))
+            .from(sea_orm::sea_query::Alias::new("event_version"))
+            .and_where(Expr::col(sea_orm::sea_query::Alias::new("id")).eq(1));
+        let backend = self.db.get_database_backend();
+        let row = JsonValue::find_by_statement(backend.build(&q)).one(self.db).await?;
+        Ok(row.and_then(|r| r.get("version").and_then(serde_json::Value::as_i64)).unwrap_or(0))
+    }
+
     /// Stores a new event of the scope's municipality.
     pub async fn create(
         &self,
@@ -369,7 +404,9 @@ impl Events<'_> {
             },
         )
         .await?;
+        bump(&txn).await?;
         txn.commit().await?;
+        self.changed();
         self.get(scope, row.id).await?.ok_or(StorageError::NotFound)
     }
 
@@ -421,7 +458,9 @@ impl Events<'_> {
             },
         )
         .await?;
+        bump(&txn).await?;
         txn.commit().await?;
+        self.changed();
         Ok(items.len())
     }
 
@@ -462,7 +501,9 @@ impl Events<'_> {
             },
         )
         .await?;
+        bump(&txn).await?;
         txn.commit().await?;
+        self.changed();
         self.get(scope, id).await?.ok_or(StorageError::NotFound)
     }
 
@@ -501,7 +542,9 @@ impl Events<'_> {
             },
         )
         .await?;
+        bump(&txn).await?;
         txn.commit().await?;
+        self.changed();
         self.get(scope, id).await?.ok_or(StorageError::NotFound)
     }
 
@@ -526,7 +569,9 @@ impl Events<'_> {
             },
         )
         .await?;
+        bump(&txn).await?;
         txn.commit().await?;
+        self.changed();
         Ok(true)
     }
 
@@ -655,6 +700,61 @@ impl Events<'_> {
         self.records(rows, scopes).await
     }
 
+    /// Public events of the given municipalities in id order, after `after_id`, that may have
+    /// occurrences after `since` (for building an in-memory index in batches).
+    pub async fn public_batch(
+        &self,
+        scopes: &[TenantScope],
+        since: DateTime<Utc>,
+        after_id: i64,
+        limit: u64,
+    ) -> Result<Vec<EventRecord>, StorageError> {
+        if scopes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = event::Entity::find()
+            .filter(event::Column::MunicipalityId.is_in(scopes.iter().map(|s| s.id)))
+            .filter(event::Column::Status.is_in([EventStatus::Published.as_str(), EventStatus::Cancelled.as_str()]))
+            .filter(Condition::any().add(event::Column::LastEnd.is_null()).add(event::Column::LastEnd.gt(since)))
+            .filter(event::Column::Id.gt(after_id))
+            .order_by_asc(event::Column::Id)
+            .limit(limit)
+            .all(self.db)
+            .await?;
+        self.records(rows, scopes).await
+    }
+
+    /// Every event changed at or after `at`: its id, and the event if it is public (in one of
+    /// the given municipalities). And how many public events may have occurrences after
+    /// `since` — [`Events::public_batch`] would list that many — for spotting deletions.
+    pub async fn changed_since(
+        &self,
+        scopes: &[TenantScope],
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> Result<(Vec<(i64, Option<EventRecord>)>, u64), StorageError> {
+        use sea_orm::PaginatorTrait as _;
+        let rows = event::Entity::find().filter(event::Column::UpdatedAt.gte(at)).all(self.db).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let public: Vec<event::Model> =
+            rows.into_iter().filter(|r| EventStatus::parse(&r.status).is_some_and(EventStatus::is_public)).collect();
+        let records = self.records(public, scopes).await?;
+        let out = ids
+            .into_iter()
+            .map(|id| {
+                let rec = records.iter().find(|r| r.id == id).cloned();
+                (id, rec)
+            })
+            .collect();
+        let count = event::Entity::find()
+            .filter(event::Column::MunicipalityId.is_in(scopes.iter().map(|s| s.id)))
+            .filter(event::Column::Status.is_in([EventStatus::Published.as_str(), EventStatus::Cancelled.as_str()]))
+            .filter(Condition::any().add(event::Column::LastEnd.is_null()).add(event::Column::LastEnd.gt(since)))
+            .count(self.db)
+            .await?;
+        Ok((out, count))
+    }
+
     /// Imports an event by UID: creates it, updates it when its content changed, or leaves it.
     /// Imported updates keep the status a moderator gave (an approved event stays approved).
     pub async fn upsert(
@@ -717,7 +817,9 @@ impl Events<'_> {
             json!({}),
         )
         .await?;
+        bump(&txn).await?;
         txn.commit().await?;
+        self.changed();
         Ok(Some((id, municipality_id)))
     }
 
@@ -762,7 +864,9 @@ impl Events<'_> {
             },
         )
         .await?;
+        bump(&txn).await?;
         txn.commit().await?;
+        self.changed();
         Ok(())
     }
 

@@ -14,6 +14,12 @@ pub struct TenantScope {
 }
 
 impl TenantScope {
+    /// The municipality's row id, for in-memory indexes that group by municipality. A scope
+    /// cannot be made from it.
+    pub fn raw_id(&self) -> i64 {
+        self.id
+    }
+
     /// The municipality's slug.
     pub fn slug(&self) -> &Slug {
         &self.slug

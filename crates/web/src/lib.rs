@@ -105,6 +105,8 @@ pub struct Inner {
     pub metrics: metrics::Metrics,
     /// The region and its municipalities, held in memory.
     pub directory: directory::Directory,
+    /// The occurrences of the public calendar, held in memory.
+    pub calendar: events::index::CalendarIndex,
 }
 
 impl std::ops::Deref for AppState {
@@ -123,6 +125,7 @@ impl AppState {
             config,
             metrics: metrics::Metrics::default(),
             directory: directory::Directory::default(),
+            calendar: events::index::CalendarIndex::default(),
         })))
     }
 }

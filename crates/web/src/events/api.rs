@@ -474,30 +474,28 @@ pub async fn list(
             )
         })?),
     };
-    let events = state.store.events().window(&q.scopes, q.from, q.to, &q.filter).await?;
-    let page = window_page(&events, q.from, q.to, cursor, limit)?;
+    let page = super::window(&state, &snap, &q, cursor, limit).await?;
     let base = state.config.base_url.as_str();
     let items = page
         .items
         .iter()
-        .map(|(i, o)| {
-            let e = &events[*i];
+        .map(|(e, o)| {
             let (start, end) = occurrence_bounds(o);
             let cancelled = o.cancelled || e.status == EventStatus::Cancelled;
             OccurrenceItem {
                 event_id: e.id,
                 uid: e.uid.clone(),
                 recurrence_id: o.recurrence_id.format("%Y-%m-%dT%H:%M:%S").to_string(),
-                title: o.title.clone().unwrap_or_else(|| e.draft.title.clone()),
+                title: o.title.clone().unwrap_or_else(|| e.title.clone()),
                 all_day: o.occurrence.is_all_day(),
                 start,
                 end,
                 municipality: e.municipality.to_string(),
-                venue: venue_body(&e.draft.venue),
-                categories: e.draft.categories.iter().map(|c| c.slug().to_owned()).collect(),
+                venue: venue_body(&e.venue),
+                categories: e.categories.iter().map(|c| c.slug().to_owned()).collect(),
                 status: if cancelled { "cancelled" } else { "published" }.to_owned(),
-                free: e.draft.free,
-                url: format!("{base}{}?am={}", event_path(e), super::occurrence_day(o)),
+                free: e.free,
+                url: format!("{base}{}?am={}", super::event_href(&e.municipality, e.id), super::occurrence_day(o)),
             }
         })
         .collect();

@@ -9,7 +9,7 @@ use regioportal_domain::events::ical::{FeedMeta, stamp, to_vevents};
 use regioportal_domain::ical::{CalendarMeta, write_calendar};
 use regioportal_storage::{EventRecord, EventSource};
 
-use super::api::{WindowParams, event_path, window_page};
+use super::api::{WindowParams, event_path};
 use super::format::{long_date, span};
 use super::occurrence_day;
 use crate::AppState;
@@ -119,8 +119,7 @@ pub async fn atom_feed(
 ) -> Result<Response, AppError> {
     let snap = state.directory.get(&state.store).await?;
     let (q, m, _) = p.calendar().resolve(&snap, None).map_err(AppError::Validation)?;
-    let events = state.store.events().window(&q.scopes, q.from, q.to, &q.filter).await?;
-    let page = window_page(&events, q.from, q.to, None, 100)?;
+    let page = super::window(&state, &snap, &q, None, 100).await?;
     let base = state.config.base_url.as_str();
     let locale = regioportal_domain::Locale::De;
     let t = state.i18n.tr(locale);
@@ -128,7 +127,7 @@ pub async fn atom_feed(
         Some(m) => format!("{} – {}", t.get("event-calendar-title"), m.name),
         None => format!("{} – {}", t.get("event-calendar-title"), snap.region.name),
     };
-    let updated = events.iter().map(|e| e.updated_at).max().unwrap_or_else(Utc::now);
+    let updated = page.items.iter().map(|(e, _)| e.updated_at).max().unwrap_or_else(Utc::now);
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"de\">\n<title>{}</title>\n<id>{}/veranstaltungen</id>\n<link rel=\"alternate\" href=\"{}/veranstaltungen\"/>\n<updated>{}</updated>\n<author><name>{}</name></author>\n",
         xml(&title),
@@ -137,11 +136,10 @@ pub async fn atom_feed(
         updated.to_rfc3339(),
         xml(&snap.region.operator)
     );
-    for (i, o) in &page.items {
-        let e = &events[*i];
+    for (e, o) in &page.items {
         let day = occurrence_day(o);
         let when = format!("{}, {}", long_date(day, locale), span(&o.occurrence, locale, &t.get("event-all-day")));
-        let url = format!("{base}{}?am={day}", event_path(e));
+        let url = format!("{base}{}?am={day}", super::event_href(&e.municipality, e.id));
         let cancelled = if o.cancelled || e.status == regioportal_domain::events::EventStatus::Cancelled {
             format!(" ({})", t.get("event-cancelled"))
         } else {
@@ -149,13 +147,13 @@ pub async fn atom_feed(
         };
         out.push_str(&format!(
             "<entry>\n<title>{}{}</title>\n<id>{}</id>\n<link rel=\"alternate\" href=\"{}\"/>\n<updated>{}</updated>\n<summary>{} · {}</summary>\n</entry>\n",
-            xml(o.title.as_deref().unwrap_or(&e.draft.title)),
+            xml(o.title.as_deref().unwrap_or(&e.title)),
             xml(&cancelled),
             xml(&url),
             xml(&url),
             e.updated_at.to_rfc3339(),
             xml(&when),
-            xml(&e.draft.venue.one_line()),
+            xml(&e.venue.one_line()),
         ));
     }
     out.push_str("</feed>\n");

@@ -15,6 +15,7 @@ pub mod api;
 pub mod feeds;
 pub mod form;
 pub mod format;
+pub mod index;
 pub mod pages;
 pub mod submit;
 pub mod widget;
@@ -300,4 +301,37 @@ pub fn occurrence_day(o: &EventOccurrence) -> NaiveDate {
         Occurrence::Timed { start, .. } => start.with_timezone(&REGION_ZONE).date_naive(),
         Occurrence::AllDay { start, .. } => start,
     }
+}
+
+/// The page of a window: from the in-memory index when it can answer, else from the database.
+pub async fn window(
+    state: &crate::AppState,
+    snap: &Snapshot,
+    q: &CalendarQuery,
+    cursor: Option<regioportal_domain::events::Cursor>,
+    limit: usize,
+) -> Result<index::WindowPage, crate::error::AppError> {
+    let all: Vec<TenantScope> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
+    state.calendar.ensure_fresh(&state.store, &all).await?;
+    if let Some(page) = state.calendar.page(&q.scopes, &q.filter, q.from, q.to, cursor, limit) {
+        return page.map_err(|e| crate::error::AppError::field("to", e.to_string()));
+    }
+    let events = state.store.events().window(&q.scopes, q.from, q.to, &q.filter).await?;
+    let page = api::window_page(&events, q.from, q.to, cursor, limit)?;
+    let summaries: Vec<std::sync::Arc<index::Summary>> = events
+        .iter()
+        .map(|e| {
+            let id = all.iter().find(|s| s.slug() == &e.municipality).map_or(0, TenantScope::raw_id);
+            std::sync::Arc::new(index::Summary::of(e, id))
+        })
+        .collect();
+    Ok(index::WindowPage {
+        items: page.items.into_iter().map(|(i, o)| (summaries[i].clone(), o)).collect(),
+        next: page.next,
+    })
+}
+
+/// The path of an event's page.
+pub fn event_href(municipality: &regioportal_domain::Slug, id: i64) -> String {
+    format!("/{municipality}/veranstaltungen/{id}")
 }

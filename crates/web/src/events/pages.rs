@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::api::window_page;
 use super::format::{long_date, month_year, short_date, span};
+use super::index::Summary;
 use super::{CalendarParams, Scope, local_midnight, occurrence_day, today};
 use crate::AppState;
 use crate::chrome::Chrome;
@@ -191,26 +192,24 @@ pub async fn municipality_calendar(
 }
 
 fn item_view(
-    state: &AppState,
-    e: &EventRecord,
+    e: &Summary,
     o: &regioportal_domain::events::EventOccurrence,
     locale: Locale,
     t: &crate::i18n::Tr<'_>,
     snap: &crate::directory::Snapshot,
 ) -> ItemView {
-    let _ = state;
     let (datetime, _) = super::occurrence_bounds(o);
     ItemView {
-        title: o.title.clone().unwrap_or_else(|| e.draft.title.clone()),
-        href: format!("{}?am={}", super::api::event_path(e), occurrence_day(o)),
+        title: o.title.clone().unwrap_or_else(|| e.title.clone()),
+        href: format!("{}?am={}", super::event_href(&e.municipality, e.id), occurrence_day(o)),
         time: span(&o.occurrence, locale, &t.get("event-all-day")),
         datetime,
-        venue: e.draft.venue.one_line(),
+        venue: e.venue.one_line(),
         municipality: snap.by_slug(e.municipality.as_str()).map(|m| m.name.clone()).unwrap_or_default(),
-        categories: e.draft.categories.iter().map(|c| c.name(locale).to_owned()).collect(),
+        categories: e.categories.iter().map(|c| c.name(locale).to_owned()).collect(),
         cancelled: o.cancelled || e.status == EventStatus::Cancelled,
-        free: e.draft.free,
-        accessible: e.draft.venue.accessibility.is_accessible(),
+        free: e.free,
+        accessible: e.venue.accessibility.is_accessible(),
     }
 }
 
@@ -249,14 +248,13 @@ async fn calendar(state: AppState, ctx: RequestCtx, slug: Option<String>, p: Pag
     let page_filter: Vec<(&str, String)> =
         filter_q.iter().filter(|(k, _)| fixed.is_none() || *k != "municipality").cloned().collect();
     if let Some(q) = &query {
-        let events = state.store.events().window(&q.scopes, q.from, q.to, &q.filter).await?;
         let limit = if month_view { regioportal_domain::events::MAX_PAGE } else { PAGE_SIZE };
-        let page = window_page(&events, q.from, q.to, if month_view { None } else { cursor }, limit)?;
+        let page = super::window(&state, &snap, q, if month_view { None } else { cursor }, limit).await?;
         count = page.items.len();
         if month_view {
             truncated = page.next.is_some();
             let mut by_day: std::collections::BTreeMap<NaiveDate, Vec<ItemView>> = Default::default();
-            for (i, o) in &page.items {
+            for (e, o) in &page.items {
                 // A multi-day occurrence shows on each of its days within the month.
                 let first = occurrence_day(o).max(month_start);
                 let last = match o.occurrence {
@@ -266,7 +264,7 @@ async fn calendar(state: AppState, ctx: RequestCtx, slug: Option<String>, p: Pag
                 .min(month_end.pred_opt().unwrap_or(month_end));
                 let mut d = first;
                 while d <= last {
-                    by_day.entry(d).or_default().push(item_view(&state, &events[*i], o, locale, &t, &snap));
+                    by_day.entry(d).or_default().push(item_view(e, o, locale, &t, &snap));
                     d = d.succ_opt().unwrap_or(last.succ_opt().unwrap_or(last));
                     if d == first {
                         break;
@@ -300,10 +298,10 @@ async fn calendar(state: AppState, ctx: RequestCtx, slug: Option<String>, p: Pag
                 weeks.push(week);
             }
         } else {
-            for (i, o) in &page.items {
+            for (e, o) in &page.items {
                 let day = occurrence_day(o).max(q.from.with_timezone(&super::REGION_ZONE).date_naive());
                 let heading = long_date(day, locale);
-                let view = item_view(&state, &events[*i], o, locale, &t, &snap);
+                let view = item_view(e, o, locale, &t, &snap);
                 match days.last_mut() {
                     Some(DayGroup { heading: h, items }) if *h == heading => items.push(view),
                     _ => days.push(DayGroup { heading, items: vec![view] }),

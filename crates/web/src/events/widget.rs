@@ -8,7 +8,6 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use super::api::{event_path, window_page};
 use super::format::{long_date, span};
 use super::{CalendarParams, occurrence_day};
 use crate::AppState;
@@ -96,23 +95,22 @@ async fn build(
     };
     let (q, _, _) = params.resolve(&snap, Some(m)).map_err(AppError::Validation)?;
     let from = chrono::Utc::now();
-    let events = state.store.events().window(&q.scopes, from, q.to, &q.filter).await?;
-    let page = window_page(&events, from, q.to, None, limit)?;
+    let q = super::CalendarQuery { from, ..q };
+    let page = super::window(state, &snap, &q, None, limit).await?;
     let t = state.i18n.tr(ctx.locale);
     let base = state.config.base_url.as_str();
     let all_day = t.get("event-all-day");
     let items = page
         .items
         .iter()
-        .map(|(i, o)| {
-            let e = &events[*i];
+        .map(|(e, o)| {
             let day = occurrence_day(o);
             Item {
-                title: o.title.clone().unwrap_or_else(|| e.draft.title.clone()),
-                href: format!("{base}{}?am={day}", event_path(e)),
+                title: o.title.clone().unwrap_or_else(|| e.title.clone()),
+                href: format!("{base}{}?am={day}", super::event_href(&e.municipality, e.id)),
                 when: format!("{}, {}", long_date(day, ctx.locale), span(&o.occurrence, ctx.locale, &all_day)),
                 datetime: super::occurrence_bounds(o).0,
-                venue: e.draft.venue.one_line(),
+                venue: e.venue.one_line(),
                 cancelled: o.cancelled || e.status == regioportal_domain::events::EventStatus::Cancelled,
             }
         })
