@@ -483,9 +483,22 @@ async fn one_event_downloads_as_ics() {
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
     python_check(&ics).await;
     assert_eq!(app.get("/api/v1/events/987654.ics").await.status(), 404);
+    // The rendered feed is cached, and a change replaces it at once.
+    let feed = |app: &TestApp| {
+        let url = format!("{}/api/v1/events.ics?municipality=jena&from=2027-01-01", app.base);
+        let c = app.client.clone();
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(feed(&app).await.contains("SUMMARY:Lesung"));
+    assert!(feed(&app).await.contains("SUMMARY:Lesung"));
+    let mut renamed = event("jena", "Lesung mit Musik", "2027-02-02T19:00");
+    renamed["status"] = json!("published");
+    let (status, _) = app.send_json(Method::PUT, &format!("/api/v1/events/{id}"), Some(&token), Some(&renamed)).await;
+    assert_eq!(status, 200);
+    assert!(feed(&app).await.contains("SUMMARY:Lesung mit Musik"), "the cache followed the change");
     let atom = app.get_text("/api/v1/events.atom?from=2027-02-01&to=2027-03-01").await;
     assert_eq!(atom.0, 200);
-    assert!(atom.1.contains("<title>Lesung</title>"), "{}", atom.1);
+    assert!(atom.1.contains("<title>Lesung mit Musik</title>"), "{}", atom.1);
 }
 
 #[tokio::test]

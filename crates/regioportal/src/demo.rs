@@ -44,6 +44,9 @@ pub async fn seed_events(store: &Store, today: chrono::NaiveDate) -> Result<usiz
     let at = |d: chrono::NaiveDate, h: u32, m: u32| d.and_time(NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default());
     let saturday = today + Days::new(u64::from((12 - today.weekday().num_days_from_monday()) % 7));
     let next_month = (today + Days::new(35)).with_day(15).unwrap_or(today);
+    // The concert falls on the first day of "this weekend" as the calendar's preset counts it,
+    // so the weekend filter always finds something.
+    let weekend = regioportal_web::events::preset("weekend", today).map_or(saturday, |(first, _)| first);
     let mut n = 0;
     for m in store.municipalities().list().await? {
         let county = m.kind == regioportal_domain::MunicipalityKind::County;
@@ -67,8 +70,8 @@ pub async fn seed_events(store: &Store, today: chrono::NaiveDate) -> Result<usiz
                 title: "Orgelkonzert am Wochenende (Demo)",
                 category: "konzert",
                 venue: "Stadtkirche",
-                start: at(saturday, 19, 30),
-                end: Some(at(saturday, 21, 0)),
+                start: at(weekend, 19, 30),
+                end: Some(at(weekend, 21, 0)),
                 all_day: false,
                 rrule: None,
                 free: false,

@@ -107,6 +107,8 @@ pub struct Inner {
     pub directory: directory::Directory,
     /// The occurrences of the public calendar, held in memory.
     pub calendar: events::index::CalendarIndex,
+    /// Rendered iCalendar feeds.
+    pub feeds: events::feeds::FeedCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -126,6 +128,7 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             directory: directory::Directory::default(),
             calendar: events::index::CalendarIndex::default(),
+            feeds: events::feeds::FeedCache::default(),
         })))
     }
 }
@@ -143,6 +146,16 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     use axum::ServiceExt as _;
     use tower::Layer as _;
+    // Build the calendar index while the first requests are answered from the database.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Ok(snap) = warm.directory.get(&warm.store).await {
+            let scopes: Vec<_> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
+            if let Err(e) = warm.calendar.ensure_fresh(&warm.store, &scopes).await {
+                tracing::warn!(error = %e, "the calendar index could not be built; the database answers instead");
+            }
+        }
+    });
     let app = tower::util::MapRequestLayer::new(security::host_mapper(state.clone())).layer(router(state));
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)

@@ -16,6 +16,32 @@ use crate::AppState;
 use crate::api::ApiQuery;
 use crate::error::AppError;
 
+/// Rendered iCalendar feeds by query, valid while the calendar's versions stay the same: a feed
+/// changes only when an event changes, and calendar apps poll the same URLs again and again.
+#[derive(Debug, Default)]
+pub struct FeedCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, ((i64, u64), std::sync::Arc<str>)>>,
+}
+
+/// The most feeds kept.
+const CACHED_FEEDS: usize = 256;
+
+impl FeedCache {
+    fn get(&self, key: &str, versions: (i64, u64)) -> Option<std::sync::Arc<str>> {
+        let e = self.entries.lock().ok()?;
+        e.get(key).filter(|(v, _)| *v == versions).map(|(_, body)| body.clone())
+    }
+
+    fn put(&self, key: String, versions: (i64, u64), body: std::sync::Arc<str>) {
+        if let Ok(mut e) = self.entries.lock() {
+            if e.len() >= CACHED_FEEDS {
+                e.clear();
+            }
+            e.insert(key, (versions, body));
+        }
+    }
+}
+
 /// The most events one feed carries.
 pub const MAX_FEED_EVENTS: u64 = 5000;
 
@@ -57,9 +83,20 @@ fn calendar_response(body: String, filename: &str) -> Response {
 )]
 pub async fn ics_feed(
     State(state): State<AppState>,
+    uri: axum::http::Uri,
     ApiQuery(p): ApiQuery<WindowParams>,
 ) -> Result<Response, AppError> {
     let snap = state.directory.get(&state.store).await?;
+    let all: Vec<_> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
+    state.calendar.ensure_fresh(&state.store, &all).await?;
+    let versions = state.calendar.versions();
+    // A feed without `from` starts 90 days back from today: the day belongs to the key.
+    let key = format!("{}|{}", super::today(), uri.query().unwrap_or_default());
+    if let Some(v) = versions
+        && let Some(body) = state.feeds.get(&key, v)
+    {
+        return Ok(calendar_response(body.to_string(), "veranstaltungen.ics"));
+    }
     let explicit_from = p.from.is_some();
     let (q, m, _) = p.calendar().resolve(&snap, None).map_err(AppError::Validation)?;
     let since = if explicit_from { q.from } else { Utc::now() - chrono::Duration::days(90) };
@@ -78,7 +115,11 @@ pub async fn ics_feed(
         dtstamp: stamp(Utc::now()),
     };
     let all: Vec<_> = events.iter().flat_map(|e| vevents(&state, e)).collect();
-    Ok(calendar_response(write_calendar(&meta, &all), "veranstaltungen.ics"))
+    let body = write_calendar(&meta, &all);
+    if let Some(v) = versions {
+        state.feeds.put(key, v, body.as_str().into());
+    }
+    Ok(calendar_response(body, "veranstaltungen.ics"))
 }
 
 /// One event as iCalendar (`/api/v1/events/{id}.ics`).

@@ -42,12 +42,12 @@ pub struct Summary {
     pub id: i64,
     /// iCalendar UID.
     pub uid: String,
-    /// Municipality.
-    pub municipality: Slug,
+    /// Municipality (shared by the events of one municipality).
+    pub municipality: Arc<Slug>,
     /// Title.
     pub title: String,
-    /// Venue.
-    pub venue: Venue,
+    /// Venue (shared by the events at the same venue).
+    pub venue: Arc<Venue>,
     /// Categories.
     pub categories: Vec<Category>,
     /// Free entry.
@@ -62,18 +62,53 @@ pub struct Summary {
     pub updated_at: DateTime<Utc>,
     municipality_id: i64,
     category_mask: u32,
-    place_lc: Option<String>,
+}
+
+/// Shares equal venues and municipality slugs between the summaries of the index: most events
+/// of a region take place at a few hundred venues.
+#[derive(Debug, Clone, Default)]
+struct Interner {
+    venues: HashMap<String, Arc<Venue>>,
+    slugs: HashMap<String, Arc<Slug>>,
+}
+
+impl Interner {
+    fn venue(&mut self, v: &Venue) -> Arc<Venue> {
+        let a = &v.accessibility;
+        let key = format!(
+            "{}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{:?}\u{1}{}{}{}\u{1}{:?}",
+            v.name,
+            v.street,
+            v.postcode,
+            v.place,
+            v.lat,
+            v.lon,
+            a.step_free,
+            a.accessible_toilet,
+            a.induction_loop,
+            a.note
+        );
+        self.venues.entry(key).or_insert_with(|| Arc::new(v.clone())).clone()
+    }
+
+    fn slug(&mut self, s: &Slug) -> Arc<Slug> {
+        self.slugs.entry(s.as_str().to_owned()).or_insert_with(|| Arc::new(s.clone())).clone()
+    }
 }
 
 impl Summary {
     /// The summary of a stored event.
     pub fn of(e: &EventRecord, municipality_id: i64) -> Self {
+        Self::with(e, municipality_id, &mut Interner::default())
+    }
+
+    fn with(e: &EventRecord, municipality_id: i64, interner: &mut Interner) -> Self {
         Self {
             id: e.id,
             uid: e.uid.clone(),
-            municipality: e.municipality.clone(),
+            municipality: interner.slug(&e.municipality),
             title: e.draft.title.clone(),
-            venue: e.draft.venue.clone(),
+            venue: interner.venue(&e.draft.venue),
             categories: e.draft.categories.clone(),
             free: e.draft.free,
             status: e.status,
@@ -82,15 +117,15 @@ impl Summary {
             updated_at: e.updated_at,
             municipality_id,
             category_mask: mask(&e.draft.categories),
-            place_lc: e.draft.venue.place.as_ref().map(|p| p.to_lowercase()),
         }
     }
 
-    fn matches(&self, f: &EventFilter, cat_mask: u32) -> bool {
+    /// `place_lc`: the place filter in lower case.
+    fn matches(&self, f: &EventFilter, cat_mask: u32, place_lc: Option<&str>) -> bool {
         (cat_mask == 0 || self.category_mask & cat_mask != 0)
             && (!f.free_only || self.free)
             && (!f.accessible_only || self.venue.accessibility.step_free)
-            && f.place.as_ref().is_none_or(|p| self.place_lc.as_deref() == Some(p.to_lowercase().as_str()))
+            && place_lc.is_none_or(|p| self.venue.place.as_ref().is_some_and(|x| x.to_lowercase() == p))
     }
 }
 
@@ -138,6 +173,7 @@ struct Snapshot {
     short: Vec<Occ>,
     long: Vec<Occ>,
     titles: Vec<String>,
+    interner: Interner,
     count: u64,
     watermark: Option<DateTime<Utc>>,
     version: i64,
@@ -171,7 +207,7 @@ impl Snapshot {
     /// Adds an event: its summary and its occurrences in the horizon (not yet sorted).
     fn add(&mut self, e: EventRecord, municipality_id: i64) {
         let slot = u32::try_from(self.summaries.len()).unwrap_or(u32::MAX);
-        self.summaries.push(Some(Arc::new(Summary::of(&e, municipality_id))));
+        self.summaries.push(Some(Arc::new(Summary::with(&e, municipality_id, &mut self.interner))));
         self.by_id.insert(e.id, slot);
         let (from, to) = self.horizon();
         match e.draft.timing.occurrences(&e.draft.overrides, from, to, MAX_INDEXED) {
@@ -317,6 +353,7 @@ impl CalendarIndex {
             short: old.short.clone(),
             long: old.long.clone(),
             titles: old.titles.clone(),
+            interner: old.interner.clone(),
             count: old.count,
             watermark: Some(started - chrono::Duration::seconds(2)),
             version,
@@ -360,7 +397,16 @@ impl CalendarIndex {
                 return Ok(());
             }
         }
-        let _guard = self.refresh.lock().await;
+        let _guard = if snap.day.is_none() {
+            // Not built yet: whoever builds it, the others are answered from the database
+            // meanwhile rather than waiting seconds for a large calendar.
+            match self.refresh.try_lock() {
+                Ok(g) => g,
+                Err(_) => return Ok(()),
+            }
+        } else {
+            self.refresh.lock().await
+        };
         // Someone else may have refreshed while we waited.
         let now = self.snapshot();
         let current = now.day == Some(today) && now.local == store.events().local_version();
@@ -387,6 +433,8 @@ impl CalendarIndex {
         }
         let allowed: Vec<i64> = scopes.iter().map(scope_raw_id).collect();
         let cat_mask = mask(&filter.categories);
+        let place_lc = filter.place.as_ref().map(|p| p.to_lowercase());
+        let place_lc = place_lc.as_deref();
         let (from_s, to_s) = (from.timestamp(), to.timestamp());
         let after_key = after.map(|c| (c.starts_at.timestamp(), c.event_id, naive_secs(c.recurrence_id)));
         let ok = |o: &Occ| -> bool {
@@ -395,14 +443,14 @@ impl CalendarIndex {
             }
             let Some(sm) = s.summaries[o.event as usize].as_ref() else { return false };
             allowed.contains(&sm.municipality_id)
-                && sm.matches(filter, cat_mask)
+                && sm.matches(filter, cat_mask, place_lc)
                 && after_key.is_none_or(|k| (o.start, sm.id, o.rid) > k)
         };
         let mut found: Vec<Occ> = s.long.iter().filter(|o| ok(o)).copied().collect();
         // Dense events: expanded for this window only.
         for (slot, e) in &s.dense {
             let Some(sm) = s.summaries[*slot as usize].as_ref() else { continue };
-            if !allowed.contains(&sm.municipality_id) || !sm.matches(filter, cat_mask) {
+            if !allowed.contains(&sm.municipality_id) || !sm.matches(filter, cat_mask, place_lc) {
                 continue;
             }
             let list = match e.draft.timing.occurrences(&e.draft.overrides, from, to, MAX_INDEXED) {
@@ -448,6 +496,13 @@ impl CalendarIndex {
         });
         found.truncate(limit);
         Some(Ok(WindowPage { items: found.iter().filter_map(|o| s.occurrence(o)).collect(), next }))
+    }
+
+    /// The versions the index reflects: (shared version, local counter), or `None` before it
+    /// is built. Caches of derived responses use them as their key.
+    pub fn versions(&self) -> Option<(i64, u64)> {
+        let s = self.snapshot();
+        s.day.map(|_| (s.version, s.local))
     }
 
     /// Statistics for `/metrics` and logs: (events, occurrences).
