@@ -20,8 +20,11 @@ use crate::error::AppError;
 /// changes only when an event changes, and calendar apps poll the same URLs again and again.
 #[derive(Debug, Default)]
 pub struct FeedCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, ((i64, u64), std::sync::Arc<str>)>>,
+    entries: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
 }
+
+/// A rendered feed and the calendar versions it was rendered at.
+type Cached = ((i64, u64), std::sync::Arc<str>);
 
 /// The most feeds kept.
 const CACHED_FEEDS: usize = 256;
