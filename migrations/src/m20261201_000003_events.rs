@@ -252,6 +252,8 @@ impl MigrationTrait for Migration {
         index(m, "idx_event_window", Event::Table, &["status", "first_start"], false).await?;
         index(m, "idx_event_tenant", Event::Table, &["municipality_id", "status", "first_start"], false).await?;
         index(m, "idx_event_confirm", Event::Table, &["confirm_token_hash"], false).await?;
+        // App nodes reload the events changed since their last look.
+        index(m, "idx_event_updated", Event::Table, &["updated_at"], false).await?;
 
         m.create_table(
             Table::create()

@@ -750,3 +750,95 @@ async fn the_index_and_the_database_agree() {
     }
     assert!(seen, "the second node sees the new event");
 }
+
+/// A minimal HTTP server as the organiser's calendar: serves whatever `body` holds at
+/// `/feed.ics` and 404 elsewhere.
+async fn feed_server(body: std::sync::Arc<std::sync::Mutex<String>>) -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { break };
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let text = body.lock().unwrap().clone();
+                let res = if req.starts_with("GET /feed.ics ") {
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                        text.len()
+                    )
+                } else {
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned()
+                };
+                let _ = sock.write_all(res.as_bytes()).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn subscribed_feeds_are_fetched_imported_and_reported() {
+    let app = TestApp::spawn().await;
+    let ics = |title: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:theater\r\nBEGIN:VEVENT\r\nUID:faust-1@theater.example\r\nSUMMARY:{title}\r\nDTSTART;TZID=Europe/Berlin:20270410T193000\r\nLOCATION:Bühnen der Stadt Gera\r\nCATEGORIES:Theater\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    };
+    let body = std::sync::Arc::new(std::sync::Mutex::new(ics("Faust I")));
+    let addr = feed_server(body.clone()).await;
+    regioportal_tests::create_staff(&app.store, "redaktion@gera.de", "a long editor passphrase", &["editor@gera"])
+        .await;
+    let mut editor = regioportal_tests::Browser::new(&app);
+    editor.login("redaktion@gera.de", "a long editor passphrase").await;
+    let page = editor.get("/verwaltung/gera/veranstaltungen/abonnements").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let url = format!("http://{addr}/feed.ics");
+    let bad = editor
+        .post(
+            "/verwaltung/gera/veranstaltungen/abonnements",
+            &[("csrf", &page.csrf()), ("name", "X"), ("url", "ftp://x")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let added = editor
+        .post(
+            "/verwaltung/gera/veranstaltungen/abonnements",
+            &[("csrf", &page.csrf()), ("name", "Theater Gera"), ("url", &url), ("interval", "60"), ("publish", "on")],
+        )
+        .await;
+    assert!(matches!(added.status, 200 | 303), "{}", added.status);
+    let gera = app.store.municipalities().by_slug("gera").await.unwrap().unwrap();
+    let feed = app.store.feeds().list(gera.scope()).await.unwrap()[0].clone();
+    let poll = format!("/verwaltung/gera/veranstaltungen/abonnements/{}/abrufen", feed.id);
+    editor.post(&poll, &[("csrf", &page.csrf())]).await;
+    let listed = editor.get("/verwaltung/gera/veranstaltungen/abonnements").await;
+    assert!(listed.body.contains("1 created"), "{}", listed.body);
+    let (_, window) = app.get_json("/api/v1/events?municipality=gera&from=2027-04-10&to=2027-04-11").await;
+    assert_eq!(titles(&window), ["Faust I"]);
+    assert_eq!(window["items"][0]["uid"], "faust-1@theater.example", "the source UID is kept");
+
+    *body.lock().unwrap() = ics("Faust I (neue Besetzung)");
+    editor.post(&poll, &[("csrf", &page.csrf())]).await;
+    let listed = editor.get("/verwaltung/gera/veranstaltungen/abonnements").await;
+    assert!(listed.body.contains("0 created, 1 updated"), "{}", listed.body);
+    let (_, window) = app.get_json("/api/v1/events?municipality=gera&from=2027-04-10&to=2027-04-11").await;
+    assert_eq!(titles(&window), ["Faust I (neue Besetzung)"], "updated, not duplicated");
+
+    // The background poller claims only due feeds, and never one twice.
+    let due = app.store.feeds().claim_due(chrono::Utc::now(), None).await.unwrap();
+    assert!(due.is_empty(), "polled a moment ago");
+    let later = chrono::Utc::now() + chrono::Duration::minutes(61);
+    assert_eq!(app.store.feeds().claim_due(later, None).await.unwrap().len(), 1);
+    assert!(app.store.feeds().claim_due(later, None).await.unwrap().is_empty(), "claimed once");
+
+    // A wrong address is reported, not fatal; private addresses are refused by default.
+    let missing = regioportal_web::fetch::fetch_ics(&format!("http://{addr}/gone.ics"), true).await.unwrap_err();
+    assert!(missing.contains("HTTP 404"), "{missing}");
+    let private = regioportal_web::fetch::fetch_ics(&url, false).await.unwrap_err();
+    assert!(private.contains("not a public address"), "{private}");
+}

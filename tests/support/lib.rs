@@ -186,6 +186,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("local addr");
         let base_url = opts.base_url.map_or_else(|| format!("http://{addr}"), str::to_owned);
         let config = WebConfig {
+            allow_private_feeds: true,
             base_url: BaseUrl::parse(&base_url).expect("base url"),
             hosts: HostMap::parse(opts.hosts.unwrap_or_default()).expect("host map"),
             request_timeout: Duration::from_secs(10),
@@ -205,7 +206,21 @@ impl TestApp {
             .timeout(Duration::from_secs(20))
             .build()
             .expect("client");
-        Self { addr, base: format!("http://{addr}"), client, store, running: Some(running), db, data_dir, opts }
+        let app =
+            Self { addr, base: format!("http://{addr}"), client, store, running: Some(running), db, data_dir, opts };
+        app.wait_ready().await;
+        app
+    }
+
+    /// Waits until `/readyz` answers 200 (the calendar index is built in the background).
+    pub async fn wait_ready(&self) {
+        for _ in 0..200 {
+            if self.get("/readyz").await.status() == 200 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("{} did not become ready within 5 s", self.base);
     }
 
     /// A second app node on the same database (as behind a load balancer).
@@ -214,6 +229,7 @@ impl TestApp {
         let listener = server::bind("127.0.0.1:0".parse().expect("addr")).await.expect("bind port 0");
         let addr = listener.local_addr().expect("local addr");
         let config = WebConfig {
+            allow_private_feeds: true,
             base_url: BaseUrl::parse(&format!("http://{addr}")).expect("base url"),
             hosts: HostMap::default(),
             request_timeout: Duration::from_secs(10),
@@ -229,7 +245,7 @@ impl TestApp {
         };
         let running = server::start(listener, store.clone(), config, false).expect("start");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self {
+        let app = Self {
             addr,
             base: format!("http://{addr}"),
             client,
@@ -238,7 +254,9 @@ impl TestApp {
             db: self.db.shared(),
             data_dir: tempfile::tempdir().expect("dir"),
             opts: self.opts.clone(),
-        }
+        };
+        app.wait_ready().await;
+        app
     }
 
     /// The mails written to the outbox so far, oldest first (decoded bodies).

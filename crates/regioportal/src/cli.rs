@@ -98,6 +98,10 @@ struct ServeArgs {
     /// Mail relay, smtp://HOST:PORT [default: none, mails are written to <data dir>/outbox/]
     #[arg(long, env = "REGIOPORTAL_SMTP_URL")]
     smtp_url: Option<String>,
+    /// Let subscribed feeds be fetched from private and loopback addresses (an intranet);
+    /// off by default.
+    #[arg(long, env = "REGIOPORTAL_FEEDS_ALLOW_PRIVATE")]
+    feeds_allow_private: bool,
     /// Sender of mails [default: Regioportal <noreply@HOST of the base URL>]
     #[arg(long, env = "REGIOPORTAL_MAIL_FROM")]
     mail_from: Option<String>,
@@ -255,6 +259,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
         data_dir: data_dir.clone(),
     };
     let config = WebConfig {
+        allow_private_feeds: args.feeds_allow_private,
         base_url: base_url.clone(),
         hosts,
         request_timeout,

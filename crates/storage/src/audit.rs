@@ -30,6 +30,11 @@ impl Actor {
         Self { user_id: None, token_id: None, label: format!("cli ({user})"), ip: None }
     }
 
+    /// The server itself, for work it does on its own (polling a feed).
+    pub fn system(what: &str) -> Self {
+        Self { user_id: None, token_id: None, label: format!("system: {what}"), ip: None }
+    }
+
     /// Someone not signed in (a failed login, a reset request).
     pub fn anonymous(ip: Option<String>) -> Self {
         Self { user_id: None, token_id: None, label: "anonymous".into(), ip }

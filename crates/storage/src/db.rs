@@ -353,6 +353,11 @@ impl Store {
         crate::Events { db: &self.db, changes: &self.event_changes }
     }
 
+    /// Subscribed organiser feeds.
+    pub fn feeds(&self) -> crate::Feeds<'_> {
+        crate::Feeds { db: &self.db }
+    }
+
     /// Places and postcodes of each municipality.
     pub fn places(&self) -> crate::Places<'_> {
         crate::Places { db: &self.db }

@@ -700,28 +700,34 @@ impl Events<'_> {
         self.records(rows, scopes).await
     }
 
-    /// Public events of the given municipalities in id order, after `after_id`, that may have
-    /// occurrences after `since` (for building an in-memory index in batches).
+    /// Public events of the given municipalities in id order among the `limit` rows after
+    /// `after_id`, that may have occurrences after `since` (for building an in-memory index in
+    /// batches), and the id of the last row looked at (`None` at the end of the table). The
+    /// rows are read by primary key only: a filter in SQL would let the database pick another
+    /// index and sort the whole table for every batch.
     pub async fn public_batch(
         &self,
         scopes: &[TenantScope],
         since: DateTime<Utc>,
         after_id: i64,
         limit: u64,
-    ) -> Result<Vec<EventRecord>, StorageError> {
-        if scopes.is_empty() {
-            return Ok(Vec::new());
-        }
+    ) -> Result<(Vec<EventRecord>, Option<i64>), StorageError> {
         let rows = event::Entity::find()
-            .filter(event::Column::MunicipalityId.is_in(scopes.iter().map(|s| s.id)))
-            .filter(event::Column::Status.is_in([EventStatus::Published.as_str(), EventStatus::Cancelled.as_str()]))
-            .filter(Condition::any().add(event::Column::LastEnd.is_null()).add(event::Column::LastEnd.gt(since)))
             .filter(event::Column::Id.gt(after_id))
             .order_by_asc(event::Column::Id)
             .limit(limit)
             .all(self.db)
             .await?;
-        self.records(rows, scopes).await
+        let last = rows.last().map(|r| r.id);
+        let public: Vec<event::Model> = rows
+            .into_iter()
+            .filter(|r| {
+                EventStatus::parse(&r.status).is_some_and(EventStatus::is_public)
+                    && r.last_end.is_none_or(|e| e > since)
+                    && scopes.iter().any(|s| s.id == r.municipality_id)
+            })
+            .collect();
+        Ok((self.records(public, scopes).await?, last))
     }
 
     /// Every event changed at or after `at`: its id, and the event if it is public (in one of

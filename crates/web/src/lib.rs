@@ -19,6 +19,7 @@ pub mod ctx;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod fetch;
 pub mod i18n;
 pub mod mail;
 mod markdown;
@@ -78,6 +79,9 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Largest request body accepted.
     pub body_limit: usize,
+    /// Whether subscribed feeds may be fetched from private and loopback addresses (tests,
+    /// intranets); off by default so that staff cannot make the server read internal services.
+    pub allow_private_feeds: bool,
     /// The data folder (uploads).
     pub data_dir: std::path::PathBuf,
     /// Where mail goes.
@@ -154,6 +158,16 @@ pub async fn serve(
             if let Err(e) = warm.calendar.ensure_fresh(&warm.store, &scopes).await {
                 tracing::warn!(error = %e, "the calendar index could not be built; the database answers instead");
             }
+        }
+    });
+    // Poll subscribed organiser feeds.
+    let poller = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(events::poll::TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            events::poll::run_due(&poller).await;
         }
     });
     let app = tower::util::MapRequestLayer::new(security::host_mapper(state.clone())).layer(router(state));

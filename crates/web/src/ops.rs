@@ -12,7 +12,7 @@ use crate::error::Rendered;
 /// Health answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
-    /// `ok` or `unavailable`.
+    /// `ok`, `starting` (the calendar index is being built) or `unavailable`.
     pub status: &'static str,
     /// The database backend (`sqlite`, `postgres`), on `/readyz`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -33,6 +33,16 @@ pub async fn healthz() -> Json<Health> {
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let backend = state.store.backend().as_str();
     match tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping()).await {
+        // Not ready until the calendar index is built: until then every calendar request would
+        // be answered from the database, slowly and with a lot of memory under load.
+        Ok(Ok(())) if state.calendar.versions().is_none() => {
+            let mut res =
+                (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "starting", database: Some(backend) }))
+                    .into_response();
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            res.extensions_mut().insert(Rendered);
+            res
+        }
         Ok(Ok(())) => Json(Health { status: "ok", database: Some(backend) }).into_response(),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed");

@@ -4,6 +4,7 @@
 pub(crate) mod api_token;
 pub(crate) mod audit_log;
 pub(crate) mod event;
+pub(crate) mod event_feed;
 pub(crate) mod event_image;
 pub(crate) mod event_override;
 pub(crate) mod legal_page;

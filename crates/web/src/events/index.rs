@@ -311,9 +311,9 @@ impl CalendarIndex {
         let started = Utc::now();
         let mut after = 0;
         loop {
-            let batch = events.public_batch(scopes, from, after, 2000).await?;
-            let Some(last) = batch.last() else { break };
-            after = last.id;
+            let (batch, last) = events.public_batch(scopes, from, after, 2000).await?;
+            let Some(last) = last else { break };
+            after = last;
             for e in batch {
                 let mid = scope_id(scopes, &e.municipality);
                 s.add(e, mid);

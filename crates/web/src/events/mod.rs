@@ -17,6 +17,7 @@ pub mod form;
 pub mod format;
 pub mod index;
 pub mod pages;
+pub mod poll;
 pub mod submit;
 pub mod widget;
 

@@ -16,6 +16,7 @@ use crate::error::AppError;
 mod account;
 mod admin;
 mod events;
+mod feeds;
 pub(crate) mod login;
 pub mod session;
 
@@ -105,6 +106,20 @@ pub(crate) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/verwaltung/{municipality}/veranstaltungen", Access::ModerateEvents, get(events::list)),
         r(Method::POST, "/verwaltung/{municipality}/veranstaltungen", Access::EditEvents, post(events::create)),
         r(Method::GET, "/verwaltung/{municipality}/veranstaltungen/neu", Access::EditEvents, get(events::new_form)),
+        r(Method::GET, "/verwaltung/{municipality}/veranstaltungen/abonnements", Access::EditEvents, get(feeds::list)),
+        r(Method::POST, "/verwaltung/{municipality}/veranstaltungen/abonnements", Access::EditEvents, post(feeds::add)),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/veranstaltungen/abonnements/{id}/abrufen",
+            Access::EditEvents,
+            post(feeds::poll_now),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/veranstaltungen/abonnements/{id}/entfernen",
+            Access::EditEvents,
+            post(feeds::remove),
+        ),
         r(
             Method::GET,
             "/verwaltung/{municipality}/veranstaltungen/{id}",
