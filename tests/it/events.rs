@@ -842,3 +842,49 @@ async fn subscribed_feeds_are_fetched_imported_and_reported() {
     let private = regioportal_web::fetch::fetch_ics(&url, false).await.unwrap_err();
     assert!(private.contains("not a public address"), "{private}");
 }
+
+#[tokio::test]
+async fn editors_upload_an_image_with_alt_text_and_it_is_served_checked() {
+    let app = TestApp::spawn().await;
+    let token = create_token(&app.store, "gera", "editor").await;
+    let id = create(&app, &token, &event("gera", "Bildertag", "2027-05-05T10:00")).await["id"].as_i64().unwrap();
+    regioportal_tests::create_staff(&app.store, "bild@gera.de", "a long editor passphrase", &["editor@gera"]).await;
+    let mut editor = regioportal_tests::Browser::new(&app);
+    editor.login("bild@gera.de", "a long editor passphrase").await;
+    let page = editor.get(&format!("/verwaltung/gera/veranstaltungen/{id}")).await;
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    let cookie = format!("rp_session={}", editor.cookie("rp_session").unwrap());
+    let upload = |bytes: Vec<u8>, alt: &str| {
+        let mut body = Vec::new();
+        for (name, value) in [("csrf", page.csrf()), ("alt", alt.to_owned())] {
+            body.extend(
+                format!("--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            );
+        }
+        body.extend(b"--XyZ\r\nContent-Disposition: form-data; name=\"image\"; filename=\"b.png\"\r\nContent-Type: image/png\r\n\r\n");
+        body.extend(bytes);
+        body.extend(b"\r\n--XyZ--\r\n");
+        app.client
+            .post(format!("{}/verwaltung/gera/veranstaltungen/{id}/bild", app.base))
+            .header("cookie", cookie.clone())
+            .header("origin", app.base.clone())
+            .header("content-type", "multipart/form-data; boundary=XyZ")
+            .body(body)
+            .send()
+    };
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let res = upload(b"<svg onload=alert(1)></svg>".to_vec(), "Bild").await.unwrap();
+    assert_eq!(res.status(), 422, "an SVG (or anything not PNG/JPEG/WebP) is refused");
+    assert!(res.text().await.unwrap().contains("PNG, JPEG or WebP"));
+    let res = upload(png.clone(), "  ").await.unwrap();
+    assert_eq!(res.status(), 422, "no alt text, no image");
+    let res = upload(png.clone(), "Bühne mit Orgel").await.unwrap();
+    assert_eq!(res.status(), 303);
+    let img = app.get(&format!("/gera/veranstaltungen/{id}/bild")).await;
+    assert_eq!(img.status(), 200);
+    assert_eq!(img.headers()["content-type"], "image/png");
+    assert_eq!(img.bytes().await.unwrap().to_vec(), png);
+    let (_, page) = app.get_text(&format!("/gera/veranstaltungen/{id}")).await;
+    assert!(page.contains("alt=\"Bühne mit Orgel\""), "{page}");
+    assert_eq!(app.get(&format!("/jena/veranstaltungen/{id}/bild")).await.status(), 404);
+}

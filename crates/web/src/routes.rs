@@ -70,6 +70,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/{municipality}/veranstaltungen/widget", get(events::widget::page))
         .route("/{municipality}/veranstaltungen/widget.html", get(events::widget::fragment))
         .route("/{municipality}/veranstaltungen/{id}", get(events::pages::event_page))
+        .route("/{municipality}/veranstaltungen/{id}/bild", get(events::pages::event_image))
         .fallback(|| async { error::AppError::NotFound })
         .with_state(state.clone())
         // Inner to outer: each `.layer` wraps everything above it.

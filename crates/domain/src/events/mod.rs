@@ -8,6 +8,7 @@
 mod category;
 mod draft;
 pub mod ical;
+pub mod image;
 mod timing;
 mod window;
 

@@ -600,3 +600,20 @@ fn json_ld(
     // "</script>" inside a string would end the element: escape every "<".
     doc.to_string().replace('<', "\\u003c")
 }
+
+/// `GET /{municipality}/veranstaltungen/{id}/bild`: the image of a public event.
+pub async fn event_image(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let snap = state.directory.get(&state.store).await?;
+    let m = snap.by_slug(&slug).ok_or(AppError::NotFound)?;
+    let id = super::api::parse_id(&id)?;
+    let (kind, bytes) =
+        state.store.events().public_image(std::slice::from_ref(m.scope()), id).await?.ok_or(AppError::NotFound)?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_str(&kind).map_err(AppError::internal)?);
+    h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("public, max-age=300"));
+    Ok(res)
+}

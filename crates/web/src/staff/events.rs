@@ -184,6 +184,7 @@ struct EditView<'a> {
 
 struct EventInfo {
     id: i64,
+    image: Option<(String, String)>,
     status: String,
     pending: bool,
     public: bool,
@@ -241,6 +242,7 @@ async fn edit_page(
         sections,
         event: event.map(|e| EventInfo {
             id: e.id,
+            image: e.image.as_ref().map(|i| (format!("/{}/veranstaltungen/{}/bild", m.slug(), e.id), i.alt.clone())),
             status: status_label(&t, e.status),
             pending: e.status == EventStatus::Pending,
             public: e.status.is_public(),
@@ -474,4 +476,65 @@ pub(crate) async fn delete(
     let e = event_of(&state, &m, &id).await?;
     state.store.events().delete(m.scope(), e.id, &staff.actor()).await?;
     Ok(Redirect::to(&format!("/verwaltung/{}/veranstaltungen?done=geloescht", m.slug())).into_response())
+}
+
+/// `POST /verwaltung/{municipality}/veranstaltungen/{id}/bild` (multipart: `csrf`, `alt`,
+/// `image`; an empty file with `remove` removes the image).
+pub(crate) async fn image(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    staff: Staff,
+    Path((slug, id)): Path<(String, String)>,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
+    use axum::extract::FromRequest as _;
+    // Access first: the body is read only for someone who may change this event.
+    let m = events_municipality(&state, &staff, &slug, Need::Edit).await?;
+    let e = event_of(&state, &m, &id).await?;
+    let mut multipart = axum::extract::Multipart::from_request(req, &state)
+        .await
+        .map_err(|e| AppError::bad_request(format!("{}: send the form as multipart/form-data", e.body_text())))?;
+    let (mut csrf, mut alt, mut bytes, mut remove) = (String::new(), String::new(), Vec::new(), false);
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        AppError::bad_request(format!("the upload could not be read ({e}): send the form again; images up to 900 KB"))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.map_err(unreadable)?,
+            "alt" => alt = field.text().await.map_err(unreadable)?,
+            "remove" => remove = true,
+            "image" => bytes = field.bytes().await.map_err(unreadable)?.to_vec(),
+            _ => {}
+        }
+    }
+    staff.check_csrf(&csrf)?;
+    if remove {
+        state.store.events().set_image(m.scope(), e.id, None, &staff.actor()).await?;
+        return Ok(Redirect::to(&format!("/verwaltung/{}/veranstaltungen/{}?done=gespeichert", m.slug(), e.id))
+            .into_response());
+    }
+    match regioportal_domain::events::image::check_image(&bytes, &alt) {
+        Ok(kind) => {
+            state.store.events().set_image(m.scope(), e.id, Some((kind, &bytes, alt.trim())), &staff.actor()).await?;
+            Ok(Redirect::to(&format!("/verwaltung/{}/veranstaltungen/{}?done=gespeichert", m.slug(), e.id))
+                .into_response())
+        }
+        Err(err) => {
+            let t = state.i18n.tr(ctx.locale);
+            let mut errors = FormErrors::default();
+            let field = if matches!(
+                err,
+                regioportal_domain::events::image::ImageError::AltMissing
+                    | regioportal_domain::events::image::ImageError::AltTooLong
+            ) {
+                "alt"
+            } else {
+                "image"
+            };
+            errors.add(field, format!("{} ({err})", t.get("staff-event-image-error")));
+            let form = EventForm::from_draft(&e.draft, m.slug().as_str());
+            let page = EditPage { errors, event: Some(&e), status: StatusCode::UNPROCESSABLE_ENTITY, notice: None };
+            edit_page(&state, &ctx, &staff, &m, &form, page).await
+        }
+    }
 }

@@ -140,6 +140,12 @@ pub(crate) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(
             Method::POST,
+            "/verwaltung/{municipality}/veranstaltungen/{id}/bild",
+            Access::EditEvents,
+            post(events::image),
+        ),
+        r(
+            Method::POST,
             "/verwaltung/{municipality}/veranstaltungen/{id}/loeschen",
             Access::EditEvents,
             post(events::delete),
