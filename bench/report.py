@@ -65,8 +65,9 @@ def parse_oha(path):
     summary = d.get("summary", {})
     pct = d.get("latencyPercentiles", {})
     codes = d.get("statusCodeDistribution", {}) or {}
-    ok = sum(int(n) for c, n in codes.items() if str(c) == "200")
-    bad = sum(int(n) for c, n in codes.items() if str(c) != "200")
+    # 200 for reads, 201 for the durable write (a created event).
+    ok = sum(int(n) for c, n in codes.items() if str(c) in ("200", "201"))
+    bad = sum(int(n) for c, n in codes.items() if str(c) not in ("200", "201"))
     # In-flight requests cut off by -z are "aborted due to deadline": not the server's fault.
     errors = sum(int(n) for k, n in (d.get("errorDistribution", {}) or {}).items() if "deadline" not in k)
     sec = lambda v: None if v is None else float(v) * 1e3  # oha reports seconds
@@ -328,7 +329,7 @@ def markdown(res):
         f"{e['name']} {n} ({side})" for e in res["routes"] for side, n in e["errors"].items() if n
     ]
     if errs:
-        lines.append("- **errors** (non-200 answers, socket errors or timeouts): " + ", ".join(errs))
+        lines.append("- **errors** (answers other than 200/201, socket errors or timeouts): " + ", ".join(errs))
     lines.append("")
     lines.append(
         "Figures are medians over the runs, (min–max) their spread. Latency is measured in open loop at half the "
