@@ -602,11 +602,7 @@ impl Events<'_> {
 
     /// A public (published or cancelled) event of one of the given municipalities.
     pub async fn public(&self, scopes: &[TenantScope], id: i64) -> Result<Option<EventRecord>, StorageError> {
-        let Some(row) = event::Entity::find_by_id(id)
-            .filter(event::Column::Status.is_in([EventStatus::Published.as_str(), EventStatus::Cancelled.as_str()]))
-            .one(self.db)
-            .await?
-        else {
+        let Some(row) = event::Entity::find_by_id(id).filter(public_status()).one(self.db).await? else {
             return Ok(None);
         };
         let Some(scope) = scopes.iter().find(|s| s.id == row.municipality_id) else { return Ok(None) };
@@ -670,7 +666,7 @@ impl Events<'_> {
         }
         let mut q = event::Entity::find()
             .filter(event::Column::MunicipalityId.is_in(scopes.iter().map(|s| s.id)))
-            .filter(event::Column::Status.is_in([EventStatus::Published.as_str(), EventStatus::Cancelled.as_str()]))
+            .filter(public_status())
             .filter(event::Column::FirstStart.lt(to))
             .filter(Condition::any().add(event::Column::LastEnd.is_null()).add(event::Column::LastEnd.gt(from)));
         q = apply_filter(q, filter);
@@ -692,7 +688,7 @@ impl Events<'_> {
         }
         let mut q = event::Entity::find()
             .filter(event::Column::MunicipalityId.is_in(scopes.iter().map(|s| s.id)))
-            .filter(event::Column::Status.is_in([EventStatus::Published.as_str(), EventStatus::Cancelled.as_str()]))
+            .filter(public_status())
             .filter(Condition::any().add(event::Column::LastEnd.is_null()).add(event::Column::LastEnd.gt(since)));
         q = apply_filter(q, filter);
         let rows =
@@ -744,17 +740,13 @@ impl Events<'_> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let public: Vec<event::Model> =
             rows.into_iter().filter(|r| EventStatus::parse(&r.status).is_some_and(EventStatus::is_public)).collect();
-        let records = self.records(public, scopes).await?;
-        let out = ids
-            .into_iter()
-            .map(|id| {
-                let rec = records.iter().find(|r| r.id == id).cloned();
-                (id, rec)
-            })
-            .collect();
+        let mut records: std::collections::HashMap<i64, EventRecord> =
+            self.records(public, scopes).await?.into_iter().map(|r| (r.id, r)).collect();
+        // A lookup per id: a mass import can change tens of thousands of events at once.
+        let out = ids.into_iter().map(|id| (id, records.remove(&id))).collect();
         let count = event::Entity::find()
             .filter(event::Column::MunicipalityId.is_in(scopes.iter().map(|s| s.id)))
-            .filter(event::Column::Status.is_in([EventStatus::Published.as_str(), EventStatus::Cancelled.as_str()]))
+            .filter(public_status())
             .filter(Condition::any().add(event::Column::LastEnd.is_null()).add(event::Column::LastEnd.gt(since)))
             .count(self.db)
             .await?;
@@ -938,6 +930,11 @@ fn apply_filter(mut q: sea_orm::Select<event::Entity>, f: &EventFilter) -> sea_o
         q = q.filter(Expr::expr(Func::lower(Expr::col(event::Column::VenuePlace))).eq(p.to_lowercase()));
     }
     q
+}
+
+/// Events the public calendar shows: published and cancelled ones.
+fn public_status() -> sea_orm::sea_query::SimpleExpr {
+    event::Column::Status.is_in([EventStatus::Published.as_str(), EventStatus::Cancelled.as_str()])
 }
 
 fn is_unique_violation(e: &sea_orm::DbErr) -> bool {

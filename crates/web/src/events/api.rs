@@ -371,7 +371,7 @@ pub fn event_body(e: &EventRecord, public: bool) -> EventBody {
 
 /// The path of an event's page.
 pub fn event_path(e: &EventRecord) -> String {
-    format!("/{}/veranstaltungen/{}", e.municipality, e.id)
+    super::event_href(&e.municipality, e.id)
 }
 
 fn detail(state: &AppState, e: &EventRecord, public: bool) -> EventDetail {
