@@ -13,8 +13,10 @@ pub mod legal;
 pub mod locale;
 pub mod logo;
 pub mod municipality;
+pub mod pdf;
 pub mod recurrence;
 pub mod region;
+pub mod services;
 
 pub use colour::ThemeColour;
 pub use hosts::HostMap;

@@ -1,0 +1,1 @@
+//! PDF upload checks and the demo form writer (placeholder, being written).

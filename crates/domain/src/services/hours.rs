@@ -1,0 +1,1 @@
+//! Structured opening hours (placeholder, being written).
