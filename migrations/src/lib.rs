@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m20261201_000001_tenants;
 mod m20261201_000002_staff;
 mod m20261201_000003_events;
+mod m20261201_000004_services;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_tenants::Migration),
             Box::new(m20261201_000002_staff::Migration),
             Box::new(m20261201_000003_events::Migration),
+            Box::new(m20261201_000004_services::Migration),
         ]
     }
 }

@@ -136,6 +136,8 @@ pub struct Store {
     pub(crate) db: DatabaseConnection,
     /// Raised after every event change made through this store (its clones share it).
     pub(crate) event_changes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Raised after every directory change made through this store.
+    pub(crate) directory_changes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     backend: Backend,
     max_connections: u32,
 }
@@ -198,6 +200,7 @@ impl Store {
                 let pool = pool?;
                 Ok(Self {
                     event_changes: Default::default(),
+                    directory_changes: Default::default(),
                     db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
                     backend: Backend::Sqlite,
                     max_connections: max,
@@ -225,6 +228,7 @@ impl Store {
                     .map_err(|e| connect_err(explain_sqlx(&e, Backend::Postgres)))?;
                 Ok(Self {
                     event_changes: Default::default(),
+                    directory_changes: Default::default(),
                     db: SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
                     backend: Backend::Postgres,
                     max_connections: max,
@@ -351,6 +355,11 @@ impl Store {
     /// The events calendar.
     pub fn events(&self) -> crate::Events<'_> {
         crate::Events { db: &self.db, changes: &self.event_changes }
+    }
+
+    /// The Bürgerservice directory: services, life situations, offices, responsibilities, forms.
+    pub fn directory(&self) -> crate::Directory<'_> {
+        crate::Directory { db: &self.db, changes: &self.directory_changes }
     }
 
     /// Subscribed organiser feeds.

@@ -24,10 +24,12 @@
 
 mod audit;
 mod db;
+mod directory;
 mod entity;
 mod error;
 mod events;
 mod feeds;
+mod files;
 mod ics_import;
 mod import;
 mod legal;
@@ -44,6 +46,11 @@ pub use audit::{Actor, Audit, AuditEntry, AuditFilter, AuditScope, Change};
 pub use db::{Backend, DatabaseUrl, PoolStats, Store};
 pub use error::StorageError;
 pub use events::{EventFilter, EventRecord, EventSource, Events, ImageMeta, NewEvent, Upsert};
+pub use directory::{
+    CatalogueReport, ContactRecord, Directory, FormRecord, LifeSituationRecord, LocalPart, NewForm, OfficeInput, OfficeRecord,
+    ServiceRecord,
+};
+pub use files::{DiskStore, FileStore, sha256_hex};
 pub use feeds::{FeedRecord, Feeds, MIN_INTERVAL_MINUTES};
 pub use ics_import::{IcsReport, MAX_IMPORT_BYTES, Outcome, ReportLine, import_ics};
 pub use import::{AssetSource, DirAssets, ImportReport, StaticAssets};

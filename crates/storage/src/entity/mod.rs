@@ -3,6 +3,7 @@
 
 pub(crate) mod api_token;
 pub(crate) mod audit_log;
+pub(crate) mod directory;
 pub(crate) mod event;
 pub(crate) mod event_feed;
 pub(crate) mod event_image;
