@@ -220,10 +220,24 @@ async fn run(cli: Cli) -> Result<(), ConfigError> {
             let events = demo::seed_events(&store, regioportal_web::events::today())
                 .await
                 .map_err(|e| ConfigError(e.to_string()))?;
-            say!("demo region imported: {report}; {events} demo events");
+            let files = file_store(&cli.global)?;
+            let (services, forms) =
+                demo::seed_services(&store, &files).await.map_err(|e| ConfigError(e.to_string()))?;
+            say!(
+                "demo region imported: {report}; {events} demo events; {} services new, {} changed, {} offices, {forms} new demo forms",
+                services.services_created,
+                services.services_updated,
+                services.offices
+            );
             Ok(())
         }
     }
+}
+
+/// The file store under the data folder.
+fn file_store(global: &GlobalArgs) -> Result<regioportal_storage::DiskStore, ConfigError> {
+    let data_dir = config::data_dir(&global.data_dir)?;
+    regioportal_storage::DiskStore::new(data_dir.join("files")).map_err(|e| ConfigError(e.to_string()))
 }
 
 async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> {
@@ -249,7 +263,10 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
         let events = demo::seed_events(&store, regioportal_web::events::today())
             .await
             .map_err(|e| ConfigError(e.to_string()))?;
-        tracing::info!(%report, events, "empty database: demo region and demo events seeded");
+        let files =
+            regioportal_storage::DiskStore::new(data_dir.join("files")).map_err(|e| ConfigError(e.to_string()))?;
+        let (services, forms) = demo::seed_services(&store, &files).await.map_err(|e| ConfigError(e.to_string()))?;
+        tracing::info!(%report, events, services = services.services_created, forms, "empty database: demo region, events and services seeded");
     }
     let host =
         base_url.as_str().split_once("://").map_or("localhost", |(_, h)| h).split(':').next().unwrap_or("localhost");

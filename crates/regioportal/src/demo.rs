@@ -183,3 +183,77 @@ pub async fn seed_events(store: &Store, today: chrono::NaiveDate) -> Result<usiz
     }
     Ok(n)
 }
+
+/// Loads the demo Bürgerservice catalogue (`demo/buergerservice.toml`) and its demo PDF forms
+/// (generated here, marked "Demo"). Seeding again changes nothing.
+pub async fn seed_services(
+    store: &Store,
+    files: &dyn regioportal_storage::FileStore,
+) -> Result<(regioportal_storage::CatalogueReport, usize), StorageError> {
+    use regioportal_domain::services::catalogue::Catalogue;
+    let text = DEMO_FILES
+        .iter()
+        .find(|(p, _)| *p == "buergerservice.toml")
+        .and_then(|(_, b)| std::str::from_utf8(b).ok())
+        .ok_or_else(|| StorageError::Import("demo/buergerservice.toml is missing from the binary".into()))?;
+    let catalogue =
+        Catalogue::from_toml(text).map_err(|e| StorageError::Import(format!("demo/buergerservice.toml: {e}")))?;
+    let actor = regioportal_storage::Actor::cli();
+    let dir = store.directory();
+    let report = dir.import_catalogue(&catalogue, &actor).await?;
+    let mut forms = 0;
+    for s in &catalogue.services {
+        if s.forms.is_empty() {
+            continue;
+        }
+        let Some(record) = dir.service_by_slug(s.slug.as_str()).await? else { continue };
+        let current = dir.forms(record.id, None).await?;
+        for f in &s.forms {
+            let pdf = demo_form(f, &s.content);
+            let sha = regioportal_storage::sha256_hex(&pdf);
+            if current.iter().any(|c| c.sha256 == sha) {
+                continue;
+            }
+            let info = regioportal_domain::pdf::check_pdf(&pdf).map_err(|e| {
+                StorageError::Import(format!("the demo form {:?} does not pass the upload check: {e}", f.title))
+            })?;
+            files.put(&pdf)?;
+            let new = regioportal_storage::NewForm {
+                title: f.title.clone(),
+                language: f.language.clone(),
+                version: f.version.clone(),
+                valid_from: f.valid_from,
+                sha256: sha,
+                size: pdf.len() as u64,
+                pages: info.pages,
+                original_name: format!("{}.pdf", s.slug),
+            };
+            dir.add_form(None, record.id, &new, &actor).await?;
+            forms += 1;
+        }
+    }
+    Ok((report, forms))
+}
+
+/// A demo PDF form: the service's documents as fields to fill in, and the demo notice.
+fn demo_form(
+    f: &regioportal_domain::services::catalogue::FormDef,
+    s: &regioportal_domain::services::ServiceContent,
+) -> Vec<u8> {
+    let mut fields: Vec<String> = vec![
+        "Familienname, Vorname".into(),
+        "Geburtsdatum".into(),
+        "Anschrift (Straße, Hausnummer, Postleitzahl, Ort)".into(),
+        "Telefon oder E-Mail für Rückfragen".into(),
+    ];
+    fields.extend(s.documents.iter().map(|d| format!("Beigefügt: {d}")));
+    fields.push("Ort, Datum und Unterschrift".into());
+    let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
+    let subtitle = format!("{} – Stand {}", s.name, f.version);
+    regioportal_domain::pdf::write_form_pdf(&regioportal_domain::pdf::FormSheet {
+        title: &f.title,
+        subtitle: &subtitle,
+        fields: &refs,
+        footer: "DEMO – kein amtliches Formular. Erzeugt von Regioportal für die Demo-Region Ostthüringen.",
+    })
+}

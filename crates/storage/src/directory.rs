@@ -398,6 +398,42 @@ impl Directory<'_> {
         })
     }
 
+    /// Every municipality's local parts: (municipality id, service id, part). Public data: the
+    /// pages show them to everyone.
+    pub async fn all_locals(&self) -> Result<Vec<(i64, i64, LocalPart)>, StorageError> {
+        let rows = service_local::Entity::find().all(self.db).await?;
+        rows.into_iter()
+            .map(|r| {
+                let overrides = if r.overrides.is_empty() {
+                    ServiceOverrides::default()
+                } else {
+                    serde_json::from_str(&r.overrides).map_err(|e| corrupt("service overrides", e))?
+                };
+                Ok((
+                    r.municipality_id,
+                    r.service_id,
+                    LocalPart { overrides, note: r.note, updated_at: Some(r.updated_at) },
+                ))
+            })
+            .collect()
+    }
+
+    /// Every service's assignments, by service id (see [`Directory::responsibilities`]).
+    pub async fn all_responsibilities(&self) -> Result<HashMap<i64, Vec<(Area, i64)>>, StorageError> {
+        let ids: Vec<i64> = service::Entity::find().all(self.db).await?.into_iter().map(|s| s.id).collect();
+        let mut out = HashMap::new();
+        for id in ids {
+            out.insert(id, self.responsibilities(id).await?);
+        }
+        Ok(out)
+    }
+
+    /// Every archived form (for the archive lists).
+    pub async fn all_archived_forms(&self) -> Result<Vec<FormRecord>, StorageError> {
+        let rows = form_file::Entity::find().filter(form_file::Column::ArchivedAt.is_not_null()).all(self.db).await?;
+        self.form_records(rows).await
+    }
+
     /// Creates a service (region-wide content; the caller checked the region editor's right).
     pub async fn create_service(
         &self,

@@ -44,14 +44,14 @@ mod tokens;
 
 pub use audit::{Actor, Audit, AuditEntry, AuditFilter, AuditScope, Change};
 pub use db::{Backend, DatabaseUrl, PoolStats, Store};
+pub use directory::{
+    CatalogueReport, ContactRecord, Directory, FormRecord, LifeSituationRecord, LocalPart, NewForm, OfficeInput,
+    OfficeRecord, ServiceRecord,
+};
 pub use error::StorageError;
 pub use events::{EventFilter, EventRecord, EventSource, Events, ImageMeta, NewEvent, Upsert};
-pub use directory::{
-    CatalogueReport, ContactRecord, Directory, FormRecord, LifeSituationRecord, LocalPart, NewForm, OfficeInput, OfficeRecord,
-    ServiceRecord,
-};
-pub use files::{DiskStore, FileStore, sha256_hex};
 pub use feeds::{FeedRecord, Feeds, MIN_INTERVAL_MINUTES};
+pub use files::{DiskStore, FileStore, sha256_hex};
 pub use ics_import::{IcsReport, MAX_IMPORT_BYTES, Outcome, ReportLine, import_ics};
 pub use import::{AssetSource, DirAssets, ImportReport, StaticAssets};
 pub use legal::{LegalPage, LegalPages, Owner};

@@ -152,6 +152,11 @@ impl<'a> Chrome<'a> {
                     href: "/veranstaltungen".to_owned(),
                     current: ctx.path == "/veranstaltungen",
                 },
+                Link {
+                    label: t.get("nav-services"),
+                    href: "/buergerservice".to_owned(),
+                    current: ctx.path == "/buergerservice",
+                },
             ],
             languages: Locale::ALL
                 .iter()
@@ -192,6 +197,11 @@ impl<'a> Chrome<'a> {
                 label: c.t.get("nav-events"),
                 href: format!("{home}/veranstaltungen"),
                 current: ctx.path == format!("{home}/veranstaltungen"),
+            },
+            Link {
+                label: c.t.get("nav-services"),
+                href: format!("{home}/buergerservice"),
+                current: ctx.path == format!("{home}/buergerservice"),
             },
             Link { label: c.t.get("nav-region"), href: "/".to_owned(), current: false },
         ];

@@ -46,6 +46,11 @@ pub enum AppError {
     BadRequest(String),
     /// Input fields are invalid.
     Validation(Vec<FieldError>),
+    /// The request is ambiguous or conflicts with the current state; the text says how to
+    /// ask instead.
+    Conflict(String),
+    /// Nothing answers the request, and the text says why (a 404 with detail).
+    NotFoundDetail(String),
     /// A dependency (the database) is unavailable.
     Unavailable(String),
     /// A bug or an unexpected failure; logged with its cause chain, never shown.
@@ -63,6 +68,11 @@ impl AppError {
         Self::Validation(vec![FieldError { field: field.to_owned(), message: message.into() }])
     }
 
+    /// An unexpected failure described by a message (logged, never shown).
+    pub fn bug(msg: impl Into<String>) -> Self {
+        Self::Internal(Arc::new(std::io::Error::other(msg.into())))
+    }
+
     /// An unexpected failure.
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Internal(Arc::new(e))
@@ -70,7 +80,8 @@ impl AppError {
 
     fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NotFoundDetail(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -148,7 +159,9 @@ impl IntoResponse for AppError {
                 });
                 return res;
             }
-            Self::BadRequest(d) => ErrorInfo { detail: Some(d), fields: vec![], cause: None },
+            Self::BadRequest(d) | Self::Conflict(d) | Self::NotFoundDetail(d) => {
+                ErrorInfo { detail: Some(d), fields: vec![], cause: None }
+            }
             Self::Validation(f) => ErrorInfo { detail: None, fields: f, cause: None },
             Self::Unavailable(d) => {
                 ErrorInfo { detail: None, fields: vec![], cause: Some(Arc::new(std::io::Error::other(d))) }

@@ -28,6 +28,7 @@ mod ops;
 mod pages;
 mod routes;
 mod security;
+pub mod services;
 pub mod staff;
 
 pub use routes::PUBLIC_PAGE_ROUTES;
@@ -113,6 +114,12 @@ pub struct Inner {
     pub calendar: events::index::CalendarIndex,
     /// Rendered iCalendar feeds.
     pub feeds: events::feeds::FeedCache,
+    /// The Bürgerservice directory, held in memory.
+    pub services: services::CatalogCache,
+    /// The site search.
+    pub search: services::search::SiteSearch,
+    /// Uploaded files (PDF forms), by content hash.
+    pub files: Arc<dyn regioportal_storage::FileStore>,
 }
 
 impl std::ops::Deref for AppState {
@@ -128,11 +135,16 @@ impl AppState {
         Ok(Self(Arc::new(Inner {
             store,
             i18n: i18n::I18n::load()?,
-            config,
             metrics: metrics::Metrics::default(),
             directory: directory::Directory::default(),
             calendar: events::index::CalendarIndex::default(),
             feeds: events::feeds::FeedCache::default(),
+            services: services::CatalogCache::default(),
+            search: services::search::SiteSearch::new()?,
+            files: Arc::new(
+                regioportal_storage::DiskStore::new(config.data_dir.join("files")).map_err(|e| e.to_string())?,
+            ),
+            config,
         })))
     }
 }
@@ -157,6 +169,14 @@ pub async fn serve(
             let scopes: Vec<_> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
             if let Err(e) = warm.calendar.ensure_fresh(&warm.store, &scopes).await {
                 tracing::warn!(error = %e, "the calendar index could not be built; the database answers instead");
+            }
+            match warm.services.get(&warm.store, &snap).await {
+                Ok(catalog) => {
+                    if let Err(e) = warm.search.ensure_fresh(&warm.store, &snap, &catalog).await {
+                        tracing::warn!(error = ?e, "the search index could not be built yet");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "the Bürgerservice directory could not be loaded yet"),
             }
         }
     });

@@ -278,13 +278,31 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
     );
     let mut paths = Vec::new();
+    let catalog = state.services.get(&state.store, &snap).await?;
     for route in crate::PUBLIC_PAGE_ROUTES {
-        if route.contains("{municipality}") {
-            paths.extend(all.iter().map(|m| route.replace("{municipality}", m.slug().as_str())));
-        } else {
-            paths.push((*route).to_owned());
+        let mut instances = vec![(*route).to_owned()];
+        // Parameters other than the municipality expand to the directory's entries.
+        if route.contains("{service}") {
+            instances = catalog.services.iter().map(|s| route.replace("{service}", s.slug.as_str())).collect();
+        }
+        if route.contains("{life_situation}") {
+            instances =
+                catalog.life_situations.iter().map(|l| route.replace("{life_situation}", l.slug.as_str())).collect();
+        }
+        for i in instances {
+            if i.contains("{office}") {
+                paths.extend(
+                    catalog.offices.values().map(|o| format!("/{}/buergerservice/aemter/{}", o.municipality, o.slug)),
+                );
+            } else if i.contains("{municipality}") {
+                paths.extend(all.iter().map(|m| i.replace("{municipality}", m.slug().as_str())));
+            } else {
+                paths.push(i);
+            }
         }
     }
+    paths.sort();
+    paths.dedup();
     for p in paths {
         let loc = xml_escape(&format!("{base}{p}"));
         out.push_str(&format!(

@@ -11,7 +11,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::{AppState, api, ctx, error, events, metrics, ops, pages, security};
+use crate::{AppState, api, ctx, error, events, metrics, ops, pages, security, services};
 
 /// Public HTML page routes (axum path syntax). The sitemap lists their instances; a new page
 /// route belongs here, or the route-table test fails.
@@ -27,6 +27,15 @@ pub const PUBLIC_PAGE_ROUTES: &[&str] = &[
     "/veranstaltungen",
     "/{municipality}/veranstaltungen",
     "/veranstaltungen/melden",
+    "/buergerservice",
+    "/{municipality}/buergerservice",
+    "/buergerservice/suche",
+    "/{municipality}/buergerservice/suche",
+    "/buergerservice/leistungen/{service}",
+    "/{municipality}/buergerservice/leistungen/{service}",
+    "/buergerservice/lebenslagen/{life_situation}",
+    "/{municipality}/buergerservice/lebenslagen/{life_situation}",
+    "/{municipality}/buergerservice/aemter/{office}",
 ];
 
 pub(crate) fn router(state: AppState) -> Router {
@@ -63,6 +72,19 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/events.ics", get(events::feeds::ics_feed))
         .route("/api/v1/events.atom", get(events::feeds::atom_feed))
         .route("/api/v1/events/{id}", get(events::api::get).put(events::api::update).delete(events::api::delete))
+        .route("/api/v1/services", get(services::api::list))
+        .route("/api/v1/services/{id}", get(services::api::get))
+        .route("/api/v1/services/{id}/responsible", get(services::api::responsible))
+        .route("/buergerservice", get(services::pages::region_home))
+        .route("/buergerservice/suche", get(services::search::region_search))
+        .route("/buergerservice/leistungen/{service}", get(services::pages::region_service))
+        .route("/buergerservice/lebenslagen/{life}", get(services::pages::region_life))
+        .route("/buergerservice/formulare/{id}/{name}", get(services::pages::form_download))
+        .route("/{municipality}/buergerservice", get(services::pages::municipality_home))
+        .route("/{municipality}/buergerservice/suche", get(services::search::municipality_search))
+        .route("/{municipality}/buergerservice/leistungen/{service}", get(services::pages::municipality_service))
+        .route("/{municipality}/buergerservice/lebenslagen/{life}", get(services::pages::municipality_life))
+        .route("/{municipality}/buergerservice/aemter/{office}", get(services::pages::office_page))
         .route("/veranstaltungen", get(events::pages::region_calendar))
         .route("/veranstaltungen/melden", get(events::submit::form).post(events::submit::submit))
         .route("/veranstaltungen/bestaetigen/{token}", get(events::submit::confirm))

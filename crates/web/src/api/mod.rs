@@ -30,6 +30,9 @@ pub mod token;
         crate::events::api::delete,
         crate::events::feeds::ics_feed,
         crate::events::feeds::atom_feed,
+        crate::services::api::list,
+        crate::services::api::get,
+        crate::services::api::responsible,
         crate::ops::healthz,
         crate::ops::readyz,
     ),
@@ -38,6 +41,7 @@ pub mod token;
     tags(
         (name = "municipalities", description = "The municipalities (tenants) of the region"),
         (name = "events", description = "The regional events calendar: occurrences, events, submissions, feeds"),
+        (name = "services", description = "The Bürgerservice: services, and the office responsible for a citizen (Zuständigkeitsfinder)"),
         (name = "authentication", description = "API tokens of other systems"),
         (name = "operations", description = "Health and readiness"),
     )

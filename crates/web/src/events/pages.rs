@@ -617,3 +617,9 @@ pub async fn event_image(
     h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("public, max-age=300"));
     Ok(res)
 }
+
+/// JSON for a `<script type="application/ld+json">` element: `<` escaped so that no string can
+/// close the element.
+pub(crate) fn safe_json(v: &serde_json::Value) -> String {
+    v.to_string().replace('<', "\\u003c")
+}

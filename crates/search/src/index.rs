@@ -1,0 +1,308 @@
+//! The index: schema, writing, and running a search.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+
+use crate::analysis::{self, GERMAN, GERMAN_PARTS};
+use crate::query::{Plan, Synonyms};
+use crate::{DocKind, Hit, SearchDoc, SearchError, SearchQuery, SearchResults, snippet};
+
+/// Memory the writer may buffer before it writes a segment, per indexing thread.
+const WRITER_BUDGET_PER_THREAD: usize = 40_000_000;
+
+/// The fields of the schema.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub key: Field,
+    pub kind: Field,
+    pub municipality: Field,
+    pub municipality_hash: Field,
+    pub title: Field,
+    pub keywords: Field,
+    pub body: Field,
+    pub parts: Field,
+    pub subtitle: Field,
+    pub url: Field,
+}
+
+impl Fields {
+    fn schema() -> (Schema, Fields) {
+        let mut b = Schema::builder();
+        let german = |stored: bool| {
+            let indexing =
+                TextFieldIndexing::default().set_tokenizer(GERMAN).set_index_option(IndexRecordOption::WithFreqs);
+            let options = TextOptions::default().set_indexing_options(indexing);
+            if stored { options.set_stored() } else { options }
+        };
+        let parts = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(GERMAN_PARTS).set_index_option(IndexRecordOption::Basic),
+        );
+        let fields = Fields {
+            key: b.add_text_field("key", STRING | STORED),
+            kind: b.add_text_field("kind", STRING | STORED),
+            municipality: b.add_text_field("municipality", STORED),
+            municipality_hash: b.add_u64_field("municipality_hash", tantivy::schema::FAST),
+            title: b.add_text_field("title", german(true)),
+            keywords: b.add_text_field("keywords", german(false)),
+            body: b.add_text_field("body", german(true)),
+            parts: b.add_text_field("parts", parts),
+            subtitle: b.add_text_field("subtitle", STORED),
+            url: b.add_text_field("url", STORED),
+        };
+        (b.build(), fields)
+    }
+}
+
+/// A stable 64-bit hash of a municipality slug (FNV-1a); 0 stands for "regional".
+fn municipality_hash(slug: Option<&str>) -> u64 {
+    let Some(slug) = slug else { return 0 };
+    let hash = slug.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    hash.max(1)
+}
+
+/// The site-search index, in RAM.
+///
+/// Any number of threads may search while one writes: a search sees the index as of the last
+/// completed write (commit), never half of one. Writes are serialized.
+pub struct SearchIndex {
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    analyzer: TextAnalyzer,
+    synonyms: RwLock<Arc<Synonyms>>,
+}
+
+impl fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SearchIndex").field("docs", &self.len()).finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    /// An empty index, without synonyms.
+    pub fn new() -> Result<Self, SearchError> {
+        let (schema, fields) = Fields::schema();
+        let index = Index::create_in_ram(schema);
+        index.tokenizers().register(GERMAN, analysis::german());
+        index.tokenizers().register(GERMAN_PARTS, analysis::german_parts());
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
+        let budget = std::env::var("ZZ_BUDGET").ok().and_then(|v| v.parse().ok()).unwrap_or(WRITER_BUDGET_PER_THREAD);
+        let threads = std::env::var("ZZ_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(threads);
+        let writer = index.writer_with_num_threads(threads, threads * budget)?;
+        // Our own commits reload the reader at once (so a write is visible when the call
+        // returns); the delay policy also picks up the merges the writer does in the background.
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
+        Ok(Self {
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            analyzer: analysis::german(),
+            synonyms: RwLock::new(Arc::new(Synonyms::default())),
+        })
+    }
+
+    /// Sets the synonym groups, replacing the previous ones: a query word also matches the other
+    /// words of its group(s), e.g. `[["kfz", "auto", "fahrzeug", "pkw"], ["ausweis",
+    /// "personalausweis"]]`. Words are analyzed like the text ("Führerschein" = "fuehrerschein");
+    /// an entry of several words stands for each of them. Takes effect for the next search.
+    pub fn set_synonyms(&self, groups: Vec<Vec<String>>) {
+        let synonyms = Arc::new(Synonyms::build(&mut self.analyzer.clone(), &groups));
+        *self.synonyms.write().unwrap_or_else(PoisonError::into_inner) = synonyms;
+    }
+
+    /// Drops every document of `kind` and adds `docs` instead, in one commit: searches see the
+    /// old set or the new one. Made for (re)building a kind from the database.
+    ///
+    /// Documents of another kind among `docs` are upserted; a key given twice keeps the last
+    /// document. A key is assumed not to be in use by a document of another kind already (keys
+    /// are unique across the index: prefix them with the kind).
+    pub fn replace_kind(&self, kind: DocKind, docs: impl IntoIterator<Item = SearchDoc>) -> Result<(), SearchError> {
+        self.write(|writer, fields| {
+            writer.delete_term(Term::from_field_text(fields.kind, kind.as_str()));
+            // Deleting by key costs memory until the commit (about 1 KB each), so it is done only
+            // where needed, not for every document of a rebuild.
+            let mut keys = HashSet::new();
+            for doc in docs {
+                if !keys.insert(doc.key.clone()) || doc.kind != kind {
+                    writer.delete_term(Term::from_field_text(fields.key, &doc.key));
+                }
+                writer.add_document(to_document(fields, &doc))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Adds `docs`, each replacing the document with the same key if there is one, in one commit.
+    pub fn upsert(&self, docs: impl IntoIterator<Item = SearchDoc>) -> Result<(), SearchError> {
+        self.write(|writer, fields| {
+            for doc in docs {
+                writer.delete_term(Term::from_field_text(fields.key, &doc.key));
+                writer.add_document(to_document(fields, &doc))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes the documents with these keys (unknown keys are ignored), in one commit.
+    pub fn remove(&self, keys: impl IntoIterator<Item = String>) -> Result<(), SearchError> {
+        self.write(|writer, fields| {
+            for key in keys {
+                writer.delete_term(Term::from_field_text(fields.key, &key));
+            }
+            Ok(())
+        })
+    }
+
+    /// How many documents the index holds (as searches see it now).
+    pub fn len(&self) -> usize {
+        usize::try_from(self.reader.searcher().num_docs()).unwrap_or(usize::MAX)
+    }
+
+    /// Whether the index holds no document.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Searches. An empty query (or one of punctuation only) has no results; no text is an
+    /// error, whatever characters it contains.
+    pub fn search(&self, q: &SearchQuery<'_>) -> Result<SearchResults, SearchError> {
+        let searcher = self.reader.searcher();
+        let synonyms = Arc::clone(&self.synonyms.read().unwrap_or_else(PoisonError::into_inner));
+        let mut analyzer = self.analyzer.clone();
+        let Some(plan) = Plan::new(&mut analyzer, &synonyms, &searcher, &self.fields, q.text)? else {
+            return Ok(SearchResults::default());
+        };
+        let query = plan.query(&self.fields, q.kinds);
+
+        let preferred: Arc<Vec<u64>> = Arc::new(match q.municipality {
+            Some(m) => [municipality_hash(None), municipality_hash(Some(m))]
+                .into_iter()
+                .chain(q.related.iter().map(|r| municipality_hash(Some(r))))
+                .collect(),
+            None => Vec::new(),
+        });
+        let (total, top) = if q.limit == 0 {
+            (searcher.search(&query, &Count)?, Vec::new())
+        } else {
+            let top = TopDocs::with_limit(q.limit).and_offset(q.offset).tweak_score(move |segment: &SegmentReader| {
+                let column = segment.fast_fields().u64("municipality_hash").ok().map(|c| c.first_or_default_col(0));
+                let preferred = Arc::clone(&preferred);
+                move |doc, score: Score| {
+                    let tier = match &column {
+                        Some(column) if !preferred.is_empty() => u8::from(preferred.contains(&column.get_val(doc))),
+                        _ => 0,
+                    };
+                    (tier, score)
+                }
+            });
+            searcher.search(&query, &(Count, top))?
+        };
+
+        let mut hits = Vec::with_capacity(top.len());
+        for ((_, score), address) in top {
+            if let Some(hit) = self.hit(&searcher, &mut analyzer, &plan, address, score)? {
+                hits.push(hit);
+            }
+        }
+        Ok(SearchResults { hits, total })
+    }
+
+    fn hit(
+        &self,
+        searcher: &tantivy::Searcher,
+        analyzer: &mut TextAnalyzer,
+        plan: &Plan,
+        address: DocAddress,
+        score: Score,
+    ) -> Result<Option<Hit>, SearchError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let f = &self.fields;
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let Some(kind) = DocKind::parse(&text(f.kind)) else { return Ok(None) };
+        let municipality = doc.get_first(f.municipality).and_then(|v| v.as_str()).map(str::to_owned);
+        let body = doc.get_first(f.body).and_then(|v| v.as_str()).unwrap_or_default();
+        Ok(Some(Hit {
+            kind,
+            key: text(f.key),
+            title: text(f.title),
+            subtitle: text(f.subtitle),
+            url: text(f.url),
+            municipality,
+            score,
+            snippet: snippet::make(analyzer, body, plan),
+        }))
+    }
+
+    #[doc(hidden)]
+    pub fn zz_space(&self) -> String {
+        let searcher = self.reader.searcher();
+        let u = searcher.space_usage().unwrap();
+        let mut out = format!("segments {} total {}\n", u.segments().len(), u.total());
+        let mut terms = std::collections::BTreeMap::<String, (u64, u64, u64)>::new();
+        let mut store = 0u64;
+        for s in u.segments() {
+            for f in s.termdict().fields() {
+                terms.entry(format!("{:?}", f.field_name())).or_default().0 += f.total().get_bytes();
+            }
+            for f in s.postings().fields() {
+                terms.entry(format!("{:?}", f.field_name())).or_default().1 += f.total().get_bytes();
+            }
+            for f in s.fieldnorms().fields() {
+                terms.entry(format!("{:?}", f.field_name())).or_default().2 += f.total().get_bytes();
+            }
+            store += s.store().total().get_bytes();
+        }
+        out += &format!("store {store}\n");
+        for (k, v) in terms {
+            out += &format!("{k}: dict {} postings {} norms {}\n", v.0, v.1, v.2);
+        }
+        out
+    }
+
+    fn writer(&self) -> MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `ops` on the writer and commits, or rolls back if they fail; then reloads the
+    /// reader so that the next search sees the change.
+    fn write(&self, ops: impl FnOnce(&IndexWriter, &Fields) -> tantivy::Result<()>) -> Result<(), SearchError> {
+        let mut writer = self.writer();
+        let result = ops(&writer, &self.fields).and_then(|()| writer.commit().map(|_| ()));
+        if let Err(e) = result {
+            writer.rollback()?;
+            return Err(e.into());
+        }
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+}
+
+fn to_document(f: &Fields, doc: &SearchDoc) -> TantivyDocument {
+    let mut d = TantivyDocument::new();
+    d.add_text(f.key, &doc.key);
+    d.add_text(f.kind, doc.kind.as_str());
+    if let Some(m) = &doc.municipality {
+        d.add_text(f.municipality, m);
+    }
+    d.add_u64(f.municipality_hash, municipality_hash(doc.municipality.as_deref()));
+    d.add_text(f.title, &doc.title);
+    d.add_text(f.parts, &doc.title);
+    for keyword in &doc.keywords {
+        d.add_text(f.keywords, keyword);
+        d.add_text(f.parts, keyword);
+    }
+    d.add_text(f.body, &doc.body);
+    if doc.kind != DocKind::Event {
+        d.add_text(f.parts, &doc.body);
+    }
+    d.add_text(f.subtitle, &doc.subtitle);
+    d.add_text(f.url, &doc.url);
+    d
+}

@@ -1,0 +1,449 @@
+//! The site search: one box over services, life situations, offices, forms and current events,
+//! on the German tantivy index of `regioportal-search`.
+//!
+//! The index is derived from the database, never the other way round. Directory documents are
+//! replaced whenever the [`super::Catalog`] is rebuilt (a few hundred documents); events are
+//! loaded once and then updated from `Events::changed_since`, like the calendar index — so a
+//! change on any node shows in the search within about a second.
+
+use std::sync::Mutex;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Duration, Utc};
+use regioportal_search::{DocKind, SearchDoc, SearchIndex, SearchQuery};
+use regioportal_storage::{EventRecord, MunicipalityRecord, Store, TenantScope};
+use serde::Deserialize;
+
+use super::Catalog;
+use super::pages::{office_href, service_href};
+use crate::AppState;
+use crate::chrome::{Chrome, Link};
+use crate::ctx::RequestCtx;
+use crate::directory::Snapshot;
+use crate::error::AppError;
+
+/// Synonym groups of the region: a query word also finds the other words of its group.
+/// Citizens' words first, the administration's after.
+const SYNONYMS: &[&[&str]] = &[
+    &["auto", "kfz", "fahrzeug", "pkw", "wagen", "kraftfahrzeug"],
+    &["anmelden", "zulassen", "zulassung", "anmeldung"],
+    &["ummelden", "ummeldung", "umzug", "wohnsitz", "meldebehoerde"],
+    &["ausweis", "personalausweis", "perso"],
+    &["pass", "reisepass"],
+    &["fuehrerschein", "fahrerlaubnis"],
+    &["heirat", "heiraten", "eheschliessung", "hochzeit", "trauung"],
+    &["baby", "geburt", "geburtsurkunde"],
+    &["tod", "todesfall", "sterbefall", "sterbeurkunde"],
+    &["kita", "kindergarten", "krippe", "kindertagesstaette"],
+    &["muell", "abfall", "sperrmuell"],
+    &["hund", "hundesteuer"],
+    &["gewerbe", "gewerbeanmeldung", "firma", "selbststaendig"],
+    &["bauen", "baugenehmigung", "bauantrag"],
+    &["angeln", "fischereischein"],
+    &["parken", "parkausweis", "bewohnerparkausweis"],
+];
+
+/// What the index was last brought up to.
+#[derive(Debug, Default)]
+struct Marks {
+    catalog: Option<(i64, u64)>,
+    events_built: bool,
+    events_version: i64,
+    events_local: u64,
+    watermark: Option<DateTime<Utc>>,
+    events: u64,
+    polled: Option<std::time::Instant>,
+}
+
+/// The search index with what it reflects.
+pub struct SiteSearch {
+    index: SearchIndex,
+    marks: Mutex<Marks>,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for SiteSearch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteSearch").field("documents", &self.index.len()).finish()
+    }
+}
+
+impl SiteSearch {
+    /// An empty index with the region's synonyms.
+    pub fn new() -> Result<Self, String> {
+        let index = SearchIndex::new().map_err(|e| format!("the search index cannot be created: {e}"))?;
+        index.set_synonyms(SYNONYMS.iter().map(|g| g.iter().map(|w| (*w).to_owned()).collect()).collect());
+        Ok(Self { index, marks: Mutex::default(), refresh: tokio::sync::Mutex::new(()) })
+    }
+
+    /// The index, brought up to date with the catalog and the events first.
+    pub async fn ensure_fresh(&self, store: &Store, snap: &Snapshot, catalog: &Catalog) -> Result<(), AppError> {
+        let events = store.events();
+        let (catalog_ok, events_due) = {
+            let m = self.marks.lock().map_err(|_| poisoned())?;
+            let catalog_ok = m.catalog == Some((catalog.version, catalog.local));
+            let local_stale = !m.events_built || m.events_local != events.local_version();
+            let poll_due = m.polled.is_none_or(|t| t.elapsed() >= super::POLL);
+            (catalog_ok, local_stale || poll_due)
+        };
+        if catalog_ok && !events_due {
+            return Ok(());
+        }
+        let _guard = self.refresh.lock().await;
+        if !catalog_ok {
+            let again = self.marks.lock().map_err(|_| poisoned())?.catalog == Some((catalog.version, catalog.local));
+            if !again {
+                self.index_catalog(catalog).map_err(search_error)?;
+                self.marks.lock().map_err(|_| poisoned())?.catalog = Some((catalog.version, catalog.local));
+            }
+        }
+        if events_due {
+            self.refresh_events(store, snap).await?;
+        }
+        Ok(())
+    }
+
+    fn index_catalog(&self, c: &Catalog) -> Result<(), regioportal_search::SearchError> {
+        let services = c.services.iter().map(|s| SearchDoc {
+            kind: DocKind::Service,
+            key: format!("service:{}", s.id),
+            municipality: None,
+            title: s.content.name.clone(),
+            keywords: s.content.synonyms.iter().cloned().chain(s.leika.iter().map(|k| k.as_str().to_owned())).collect(),
+            body: [
+                s.content.summary.as_str(),
+                &s.content.description,
+                &s.content.procedure,
+                &s.content.documents.join(". "),
+            ]
+            .join("\n"),
+            subtitle: s.content.summary.clone(),
+            url: service_href(None, s),
+        });
+        self.index.replace_kind(DocKind::Service, services)?;
+        let life = c.life_situations.iter().map(|l| SearchDoc {
+            kind: DocKind::LifeSituation,
+            key: format!("life:{}", l.id),
+            municipality: None,
+            title: l.name.clone(),
+            keywords: l.name_en.iter().cloned().collect(),
+            body: l.summary.clone(),
+            subtitle: l.summary.clone(),
+            url: format!("/buergerservice/lebenslagen/{}", l.slug),
+        });
+        self.index.replace_kind(DocKind::LifeSituation, life)?;
+        let offices = c.offices.values().map(|o| SearchDoc {
+            kind: DocKind::Office,
+            key: format!("office:{}", o.id),
+            municipality: Some(o.municipality.as_str().to_owned()),
+            title: o.name.clone(),
+            keywords: o.contacts.iter().map(|k| k.function.clone()).collect(),
+            body: format!("{} {} {}. {}", o.street, o.postcode, o.city, o.accessibility),
+            subtitle: format!("{}, {} {}", o.street, o.postcode, o.city),
+            url: office_href(o),
+        });
+        self.index.replace_kind(DocKind::Office, offices)?;
+        let forms = c.forms.values().flatten().filter_map(|f| {
+            let s = c.service_by_id(f.service_id)?;
+            Some(SearchDoc {
+                kind: DocKind::Form,
+                key: format!("form:{}", f.id),
+                municipality: f.municipality.as_ref().map(|m| m.as_str().to_owned()),
+                title: f.title.clone(),
+                keywords: vec![s.content.name.clone()],
+                body: format!("{} – {}", s.content.name, s.content.summary),
+                subtitle: format!("{} · {}", super::file_label(f.size), s.content.name),
+                url: super::form_href(f),
+            })
+        });
+        self.index.replace_kind(DocKind::Form, forms)
+    }
+
+    async fn refresh_events(&self, store: &Store, snap: &Snapshot) -> Result<(), AppError> {
+        let events = store.events();
+        let scopes: Vec<TenantScope> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
+        let (built, version_seen, watermark) = {
+            let mut m = self.marks.lock().map_err(|_| poisoned())?;
+            m.polled = Some(std::time::Instant::now());
+            (m.events_built, m.events_version, m.watermark)
+        };
+        let version = events.version().await?;
+        let local = events.local_version();
+        let since = Utc::now() - Duration::days(1);
+        if built && version == version_seen {
+            self.marks.lock().map_err(|_| poisoned())?.events_local = local;
+            return Ok(());
+        }
+        let started = Utc::now();
+        if let (true, Some(watermark)) = (built, watermark) {
+            let (changed, count) = events.changed_since(&scopes, watermark, since).await?;
+            let removed: Vec<String> = changed.iter().map(|(id, _)| format!("event:{id}")).collect();
+            self.index.remove(removed).map_err(search_error)?;
+            let docs: Vec<SearchDoc> = changed
+                .iter()
+                .filter_map(|(_, e)| e.as_ref())
+                .filter(|e| ends_after(e, since))
+                .map(event_doc)
+                .collect();
+            self.index.upsert(docs).map_err(search_error)?;
+            let indexed = u64::try_from(self.count_events()).unwrap_or(0);
+            let mut m = self.marks.lock().map_err(|_| poisoned())?;
+            m.events_version = version;
+            m.events_local = local;
+            m.watermark = Some(started - Duration::seconds(2));
+            m.events = count;
+            if indexed == count {
+                return Ok(());
+            }
+            // A deletion, or an event that ended: load them all again.
+        }
+        let mut docs = Vec::new();
+        let mut after = 0;
+        loop {
+            let (batch, last) = events.public_batch(&scopes, since, after, 2000).await?;
+            let Some(last) = last else { break };
+            after = last;
+            docs.extend(batch.iter().filter(|e| ends_after(e, since)).map(event_doc));
+        }
+        let n = docs.len();
+        self.index.replace_kind(DocKind::Event, docs).map_err(search_error)?;
+        let mut m = self.marks.lock().map_err(|_| poisoned())?;
+        m.events_built = true;
+        m.events_version = version;
+        m.events_local = local;
+        m.watermark = Some(started - Duration::seconds(2));
+        m.events = u64::try_from(n).unwrap_or(0);
+        Ok(())
+    }
+
+    fn count_events(&self) -> usize {
+        self.index
+            .search(&SearchQuery { kinds: &[DocKind::Event], ..SearchQuery::new("") })
+            .map(|r| r.total)
+            .unwrap_or(0)
+            .max(self.marks.lock().map(|m| usize::try_from(m.events).unwrap_or(0)).unwrap_or(0))
+    }
+
+    /// Searches.
+    pub fn search(&self, q: &SearchQuery<'_>) -> Result<regioportal_search::SearchResults, AppError> {
+        self.index.search(q).map_err(AppError::internal)
+    }
+}
+
+fn ends_after(e: &EventRecord, since: DateTime<Utc>) -> bool {
+    e.draft.timing.span(&e.draft.overrides).1.is_none_or(|end| end > since)
+}
+
+fn event_doc(e: &EventRecord) -> SearchDoc {
+    let d = &e.draft;
+    SearchDoc {
+        kind: DocKind::Event,
+        key: format!("event:{}", e.id),
+        municipality: Some(e.municipality.as_str().to_owned()),
+        title: d.title.clone(),
+        keywords: d.categories.iter().map(|c| c.name(regioportal_domain::Locale::De).to_owned()).collect(),
+        body: format!("{}\n{} {}", d.description, d.venue.name, d.venue.place.clone().unwrap_or_default()),
+        subtitle: d.venue.one_line(),
+        url: crate::events::event_href(&e.municipality, e.id),
+    }
+}
+
+fn poisoned() -> AppError {
+    AppError::bug("the search index lock is poisoned")
+}
+
+fn search_error(e: regioportal_search::SearchError) -> AppError {
+    AppError::bug(format!("the search index failed: {e}"))
+}
+
+/// The ids of the services matching `q`, best first (for the API).
+pub async fn service_hits(
+    state: &AppState,
+    snap: &Snapshot,
+    m: Option<&MunicipalityRecord>,
+    q: &str,
+    limit: usize,
+) -> Result<Vec<i64>, AppError> {
+    let catalog = state.services.get(&state.store, snap).await?;
+    state.search.ensure_fresh(&state.store, snap, &catalog).await?;
+    let slug = m.map(|m| m.slug().as_str().to_owned());
+    let related: Vec<&str> = m.and_then(|m| m.parent.as_ref()).map(|p| p.as_str()).into_iter().collect();
+    let r = state.search.search(&SearchQuery {
+        text: q,
+        municipality: slug.as_deref(),
+        related: &related,
+        kinds: &[DocKind::Service],
+        limit,
+        offset: 0,
+    })?;
+    Ok(r.hits.iter().filter_map(|h| h.key.strip_prefix("service:").and_then(|i| i.parse().ok())).collect())
+}
+
+/// The query of the search page.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+    art: Option<String>,
+    seite: Option<usize>,
+}
+
+/// One result as shown.
+pub struct ResultView {
+    kind: String,
+    title: String,
+    href: String,
+    subtitle: String,
+    fragments: Vec<(String, bool)>,
+    municipality: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "services/search.html")]
+struct SearchView<'a> {
+    chrome: Chrome<'a>,
+    action: String,
+    q: String,
+    kinds: Vec<(String, String, bool)>,
+    results: Vec<ResultView>,
+    summary: String,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+const PER_PAGE: usize = 20;
+
+/// `GET /buergerservice/suche`.
+pub async fn region_search(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    headers: HeaderMap,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, AppError> {
+    search_page(state, ctx, headers, None, p).await
+}
+
+/// `GET /{municipality}/buergerservice/suche`.
+pub async fn municipality_search(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, AppError> {
+    search_page(state, ctx, headers, Some(slug), p).await
+}
+
+fn kind_label(t: &crate::i18n::Tr<'_>, k: DocKind) -> String {
+    t.get(match k {
+        DocKind::Service => "search-kind-service",
+        DocKind::LifeSituation => "search-kind-life",
+        DocKind::Office => "search-kind-office",
+        DocKind::Form => "search-kind-form",
+        DocKind::Event => "search-kind-event",
+    })
+}
+
+async fn search_page(
+    state: AppState,
+    ctx: RequestCtx,
+    headers: HeaderMap,
+    slug: Option<String>,
+    p: SearchParams,
+) -> Result<Response, AppError> {
+    let snap = state.directory.get(&state.store).await?;
+    let catalog = state.services.get(&state.store, &snap).await?;
+    let m = match slug.as_deref() {
+        Some(s) => Some(snap.by_slug(s).ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    // Without a municipality in the path, the remembered place ranks its municipality first.
+    let citizen = m.map(|m| m.slug().clone()).or_else(|| {
+        super::pages::remembered_place(&headers).and_then(|r| match super::whereabouts(&catalog, &snap, &r) {
+            super::Whereabouts::Known(c) => Some(c.municipality),
+            _ => None,
+        })
+    });
+    let citizen_record = citizen.as_ref().and_then(|c| snap.by_slug(c.as_str()));
+    state.search.ensure_fresh(&state.store, &snap, &catalog).await?;
+    let t = state.i18n.tr(ctx.locale);
+    let q = p.q.clone().unwrap_or_default();
+    let art = p.art.clone().unwrap_or_default();
+    let kind = DocKind::parse(&art);
+    let kinds_filter: Vec<DocKind> = kind.into_iter().collect();
+    let page = p.seite.unwrap_or(1).clamp(1, 50);
+    let related: Vec<&str> = citizen_record.and_then(|m| m.parent.as_ref()).map(|p| p.as_str()).into_iter().collect();
+    let results = if q.trim().is_empty() {
+        None
+    } else {
+        Some(state.search.search(&SearchQuery {
+            text: &q,
+            municipality: citizen.as_ref().map(|c| c.as_str()),
+            related: &related,
+            kinds: &kinds_filter,
+            limit: PER_PAGE,
+            offset: (page - 1) * PER_PAGE,
+        })?)
+    };
+    let base = m.map(|m| format!("/{}", m.slug())).unwrap_or_default();
+    let action = format!("{base}/buergerservice/suche");
+    let total = results.as_ref().map_or(0, |r| r.total);
+    let results_view: Vec<ResultView> = results
+        .map(|r| {
+            r.hits
+                .into_iter()
+                .map(|h| ResultView {
+                    kind: kind_label(&t, h.kind),
+                    // Services are shown as the citizen's municipality shows them.
+                    href: match (h.kind, m) {
+                        (DocKind::Service, Some(m)) => format!("/{}{}", m.slug(), h.url),
+                        (DocKind::LifeSituation, Some(m)) => format!("/{}{}", m.slug(), h.url),
+                        _ => h.url,
+                    },
+                    municipality: h.municipality.as_deref().and_then(|s| snap.by_slug(s)).map(|m| m.name.clone()),
+                    title: h.title,
+                    subtitle: h.subtitle,
+                    fragments: h.snippet.fragments,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let link = |page: usize| {
+        format!(
+            "{action}?q={}{}&seite={page}",
+            crate::staff::encode_query(&q),
+            if art.is_empty() { String::new() } else { format!("&art={art}") }
+        )
+    };
+    let prev = (page > 1 && total > 0).then(|| link(page - 1));
+    let next = (page * PER_PAGE < total).then(|| link(page + 1));
+    let kinds = std::iter::once((String::new(), t.get("search-kind-all"), kind.is_none()))
+        .chain(
+            [DocKind::Service, DocKind::LifeSituation, DocKind::Office, DocKind::Form, DocKind::Event]
+                .into_iter()
+                .map(|k| (k.as_str().to_owned(), kind_label(&t, k), kind == Some(k))),
+        )
+        .collect();
+    let summary = if q.trim().is_empty() {
+        String::new()
+    } else if total == 0 {
+        t.get1("search-none", "q", q.trim())
+    } else {
+        t.get1("search-count", "count", &total.to_string())
+    };
+    let title =
+        if q.trim().is_empty() { t.get("search-title") } else { format!("{} – {}", q.trim(), t.get("search-title")) };
+    let mut chrome = match m {
+        Some(m) => Chrome::municipality(&state, &ctx, &snap.region, m, title),
+        None => Chrome::region(&state, &ctx, &snap.region, title),
+    };
+    chrome.breadcrumbs.push(Link {
+        label: t.get("services-title"),
+        href: format!("{base}/buergerservice"),
+        current: false,
+    });
+    let view = SearchView { chrome, action, q, kinds, results: results_view, summary, prev, next };
+    Ok(Html(view.render().map_err(AppError::internal)?).into_response())
+}
