@@ -5,5 +5,6 @@ mod api;
 mod events;
 mod ops;
 mod pages;
+mod services;
 mod staff;
 mod storage;

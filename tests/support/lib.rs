@@ -212,6 +212,13 @@ impl TestApp {
         app
     }
 
+    /// Loads the demo Bürgerservice catalogue and its demo forms into this app's database and
+    /// file store (the app is seeded with the region only, to keep most tests quick).
+    pub async fn seed_services(&self) -> regioportal_storage::CatalogueReport {
+        let files = regioportal_storage::DiskStore::new(self.data_dir.path().join("files")).expect("file store");
+        regioportal::demo::seed_services(&self.store, &files).await.expect("seed the demo services").0
+    }
+
     /// Waits until `/readyz` answers 200 (the calendar index is built in the background).
     pub async fn wait_ready(&self) {
         for _ in 0..200 {

@@ -167,7 +167,7 @@ fn serve_starts_seeds_answers_and_stops_on_sigterm() {
     }
     // The README default: the SQLite file under ./data, created on first start.
     assert!(dir.path().join("data/regioportal.db").exists());
-    assert!(log.iter().any(|l| l.contains("demo region and demo events seeded")), "{log:?}");
+    assert!(log.iter().any(|l| l.contains("demo region, events and services seeded")), "{log:?}");
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     use std::io::{Read, Write};
     s.write_all(b"GET /jena HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();

@@ -15,16 +15,18 @@ use tantivy::tokenizer::{Language, RawTokenizer, Stemmer, TextAnalyzer, Token, T
 pub(crate) const GERMAN: &str = "regioportal_de";
 /// Name of the analyzer of the compound-parts field.
 pub(crate) const GERMAN_PARTS: &str = "regioportal_de_parts";
+/// Name of the analyzer of the plain-words field.
+pub(crate) const GERMAN_PLAIN: &str = "regioportal_de_plain";
 
 /// Words longer than this (in characters) are not indexed: they are URLs, hashes or noise.
 const MAX_WORD_CHARS: usize = 48;
 /// The stem cache is emptied when it reaches this many words.
 const MAX_CACHED_STEMS: usize = 100_000;
-/// Compound parts are taken from stems of at least this many characters…
+/// Compound parts are taken from words of at least this many characters…
 const MIN_COMPOUND_CHARS: usize = 7;
 /// …are at least this long…
 const MIN_PART_CHARS: usize = 4;
-/// …and leave at least this many characters of the stem over.
+/// …and leave at least this many characters of the word over.
 const MIN_REST_CHARS: usize = 3;
 
 /// The German analyzer: words, lowercased, accents folded, Snowball-stemmed.
@@ -32,9 +34,15 @@ pub(crate) fn german() -> TextAnalyzer {
     TextAnalyzer::from(GermanTokenizer::default())
 }
 
-/// The analyzer of the compound-parts field: for each long stem, its prefixes and suffixes.
+/// The analyzer of the compound-parts field: for each long word, the parts of its stem and the
+/// stems of its parts.
 pub(crate) fn german_parts() -> TextAnalyzer {
-    TextAnalyzer::from(PartsTokenizer { inner: german() })
+    TextAnalyzer::from(PartsTokenizer::default())
+}
+
+/// The analyzer of the plain-words field: words folded, not stemmed.
+pub(crate) fn german_plain() -> TextAnalyzer {
+    TextAnalyzer::from(PlainTokenizer)
 }
 
 /// One analyzed word of a text.
@@ -179,6 +187,22 @@ pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
     }
 }
 
+/// The next word of `text` at or after byte `pos`: its byte range. Words longer than
+/// `MAX_WORD_CHARS` are skipped.
+fn next_word(text: &str, mut pos: usize) -> Option<(usize, usize)> {
+    loop {
+        let rest = &text[pos..];
+        let start = rest.find(char::is_alphanumeric)?;
+        let word = &rest[start..];
+        let len = word.find(|c: char| !c.is_alphanumeric()).unwrap_or(word.len());
+        let from = pos + start;
+        pos = from + len;
+        if word[..len].chars().nth(MAX_WORD_CHARS).is_none() {
+            return Some((from, from + len));
+        }
+    }
+}
+
 /// Splits text into words, lowercases, folds and stems them. Stems are cached: stemming is a
 /// third of the indexing time, and the words of a language repeat.
 #[derive(Clone)]
@@ -218,7 +242,6 @@ impl GermanTokenizer {
 struct GermanStream<'a> {
     tokenizer: &'a mut GermanTokenizer,
     text: &'a str,
-    pos: usize,
     word: String,
     token: Token,
 }
@@ -227,34 +250,21 @@ impl Tokenizer for GermanTokenizer {
     type TokenStream<'a> = GermanStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> GermanStream<'a> {
-        GermanStream { tokenizer: self, text, pos: 0, word: String::new(), token: Token::default() }
+        GermanStream { tokenizer: self, text, word: String::new(), token: Token::default() }
     }
 }
 
 impl TokenStream for GermanStream<'_> {
     fn advance(&mut self) -> bool {
-        loop {
-            let rest = &self.text[self.pos..];
-            let Some(start) = rest.find(char::is_alphanumeric) else {
-                self.pos = self.text.len();
-                return false;
-            };
-            let word = &rest[start..];
-            let len = word.find(|c: char| !c.is_alphanumeric()).unwrap_or(word.len());
-            let from = self.pos + start;
-            self.pos = from + len;
-            let word = &word[..len];
-            if word.chars().nth(MAX_WORD_CHARS).is_some() {
-                continue;
-            }
-            self.word.clear();
-            normalize_into(word, &mut self.word);
-            self.tokenizer.stem_into(&self.word, &mut self.token.text);
-            self.token.offset_from = from;
-            self.token.offset_to = from + len;
-            self.token.position = self.token.position.wrapping_add(1);
-            return true;
-        }
+        let pos = if self.token.position == usize::MAX { 0 } else { self.token.offset_to };
+        let Some((from, to)) = next_word(self.text, pos) else { return false };
+        self.word.clear();
+        normalize_into(&self.text[from..to], &mut self.word);
+        self.tokenizer.stem_into(&self.word, &mut self.token.text);
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = self.token.position.wrapping_add(1);
+        true
     }
 
     fn token(&self) -> &Token {
@@ -266,63 +276,113 @@ impl TokenStream for GermanStream<'_> {
     }
 }
 
-/// The prefixes and suffixes of a stem that may be parts of a compound: of at least
+/// The prefixes and suffixes of a word that may be parts of a compound: of at least
 /// `MIN_PART_CHARS` characters, leaving at least `MIN_REST_CHARS` over. "personalausweis"
 /// yields "pers" … "personalausw" and "weis" … "onalausweis" (so "ausweis" among them).
-/// Stems with digits yield none.
-pub(crate) fn compound_parts(stem: &str, mut emit: impl FnMut(&str)) {
-    if stem.bytes().any(|b| b.is_ascii_digit()) {
+/// Words with digits yield none.
+pub(crate) fn compound_parts(word: &str, mut emit: impl FnMut(&str)) {
+    if word.bytes().any(|b| b.is_ascii_digit()) {
         return;
     }
-    let bounds: Vec<usize> = stem.char_indices().map(|(i, _)| i).chain([stem.len()]).collect();
+    let bounds: Vec<usize> = word.char_indices().map(|(i, _)| i).chain([word.len()]).collect();
     let n = bounds.len() - 1;
     if n < MIN_COMPOUND_CHARS {
         return;
     }
     for len in MIN_PART_CHARS..=n - MIN_REST_CHARS {
-        emit(&stem[..bounds[len]]);
-        emit(&stem[bounds[n - len]..]);
+        emit(&word[..bounds[len]]);
+        emit(&word[bounds[n - len]..]);
     }
 }
 
-/// Emits the compound parts of each stem of the German analyzer (each part once per value).
-#[derive(Clone)]
+/// Emits, for each long word, the parts of its stem and the stems of its parts (each once per
+/// value): the stem of "Stadtfest" is "stadtf", its part "fest" has the stem "fest"; the stem of
+/// "Zulassungsstelle" is "zulassungsstell", whose part "zulass" is the stem of "Zulassung".
+#[derive(Clone, Default)]
 struct PartsTokenizer {
-    inner: TextAnalyzer,
+    inner: GermanTokenizer,
 }
 
-struct PartsStream {
+/// A stream over tokens computed up front.
+struct VecStream {
     tokens: std::vec::IntoIter<Token>,
     token: Token,
 }
 
 impl Tokenizer for PartsTokenizer {
-    type TokenStream<'a> = PartsStream;
+    type TokenStream<'a> = VecStream;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> PartsStream {
-        let mut seen = HashSet::new();
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        let mut parts = HashSet::new();
+        let (mut word, mut stem, mut part_stem) = (String::new(), String::new(), String::new());
+        let mut pos = 0;
         let mut tokens = Vec::new();
-        let mut stream = self.inner.token_stream(text);
-        let mut position = 0;
-        while let Some(word) = stream.next() {
-            compound_parts(&word.text, |part| {
-                if seen.insert(part.to_owned()) {
-                    tokens.push(Token {
-                        offset_from: word.offset_from,
-                        offset_to: word.offset_to,
-                        position,
-                        text: part.to_owned(),
-                        position_length: 1,
-                    });
-                    position += 1;
+        while let Some((from, to)) = next_word(text, pos) {
+            pos = to;
+            word.clear();
+            normalize_into(&text[from..to], &mut word);
+            self.inner.stem_into(&word, &mut stem);
+            let mut found = Vec::new();
+            compound_parts(&stem, |part| found.push(part.to_owned()));
+            compound_parts(&word, |part| {
+                self.inner.stem_into(part, &mut part_stem);
+                if part_stem.chars().count() >= MIN_PART_CHARS {
+                    found.push(part_stem.clone());
                 }
             });
+            for part in found {
+                if part != stem && parts.insert(part.clone()) {
+                    tokens.push(Token {
+                        offset_from: from,
+                        offset_to: to,
+                        position: tokens.len(),
+                        text: part,
+                        position_length: 1,
+                    });
+                }
+            }
         }
-        PartsStream { tokens: tokens.into_iter(), token: Token::default() }
+        VecStream { tokens: tokens.into_iter(), token: Token::default() }
     }
 }
 
-impl TokenStream for PartsStream {
+/// The words of a text lowercased and folded ([`fold_plain`]) but not stemmed: the dictionary
+/// in which typos are looked up when stemming got in their way ("Smmer" has the stem "smmer",
+/// two edits from "somm", the stem of "Sommer"; its plain form is one edit from "sommer").
+#[derive(Clone, Default)]
+struct PlainTokenizer;
+
+impl Tokenizer for PlainTokenizer {
+    type TokenStream<'a> = VecStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        let mut seen = HashSet::new();
+        let mut word = String::new();
+        let mut pos = 0;
+        let mut tokens = Vec::new();
+        while let Some((from, to)) = next_word(text, pos) {
+            pos = to;
+            word.clear();
+            normalize_into(&text[from..to], &mut word);
+            if word.bytes().any(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let plain = fold_plain(&word);
+            if seen.insert(plain.clone()) {
+                tokens.push(Token {
+                    offset_from: from,
+                    offset_to: to,
+                    position: tokens.len(),
+                    text: plain,
+                    position_length: 1,
+                });
+            }
+        }
+        VecStream { tokens: tokens.into_iter(), token: Token::default() }
+    }
+}
+
+impl TokenStream for VecStream {
     fn advance(&mut self) -> bool {
         match self.tokens.next() {
             Some(token) => {

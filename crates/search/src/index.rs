@@ -9,7 +9,7 @@ use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFiel
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
-use crate::analysis::{self, GERMAN, GERMAN_PARTS};
+use crate::analysis::{self, GERMAN, GERMAN_PARTS, GERMAN_PLAIN};
 use crate::query::{Plan, Synonyms};
 use crate::{DocKind, Hit, SearchDoc, SearchError, SearchQuery, SearchResults, snippet};
 
@@ -27,6 +27,7 @@ pub(crate) struct Fields {
     pub keywords: Field,
     pub body: Field,
     pub parts: Field,
+    pub plain: Field,
     pub subtitle: Field,
     pub url: Field,
 }
@@ -43,6 +44,13 @@ impl Fields {
         let parts = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default().set_tokenizer(GERMAN_PARTS).set_index_option(IndexRecordOption::Basic),
         );
+        // Only its dictionary is used (for typos), so no norms.
+        let plain = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(GERMAN_PLAIN)
+                .set_index_option(IndexRecordOption::Basic)
+                .set_fieldnorms(false),
+        );
         let fields = Fields {
             key: b.add_text_field("key", STRING | STORED),
             kind: b.add_text_field("kind", STRING | STORED),
@@ -52,6 +60,7 @@ impl Fields {
             keywords: b.add_text_field("keywords", german(false)),
             body: b.add_text_field("body", german(true)),
             parts: b.add_text_field("parts", parts),
+            plain: b.add_text_field("plain", plain),
             subtitle: b.add_text_field("subtitle", STORED),
             url: b.add_text_field("url", STORED),
         };
@@ -91,10 +100,9 @@ impl SearchIndex {
         let index = Index::create_in_ram(schema);
         index.tokenizers().register(GERMAN, analysis::german());
         index.tokenizers().register(GERMAN_PARTS, analysis::german_parts());
+        index.tokenizers().register(GERMAN_PLAIN, analysis::german_plain());
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
-        let budget = std::env::var("ZZ_BUDGET").ok().and_then(|v| v.parse().ok()).unwrap_or(WRITER_BUDGET_PER_THREAD);
-        let threads = std::env::var("ZZ_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(threads);
-        let writer = index.writer_with_num_threads(threads, threads * budget)?;
+        let writer = index.writer_with_num_threads(threads, threads * WRITER_BUDGET_PER_THREAD)?;
         // Our own commits reload the reader at once (so a write is visible when the call
         // returns); the delay policy also picks up the merges the writer does in the background.
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
@@ -239,32 +247,6 @@ impl SearchIndex {
         }))
     }
 
-    #[doc(hidden)]
-    pub fn zz_space(&self) -> String {
-        let searcher = self.reader.searcher();
-        let u = searcher.space_usage().unwrap();
-        let mut out = format!("segments {} total {}\n", u.segments().len(), u.total());
-        let mut terms = std::collections::BTreeMap::<String, (u64, u64, u64)>::new();
-        let mut store = 0u64;
-        for s in u.segments() {
-            for f in s.termdict().fields() {
-                terms.entry(format!("{:?}", f.field_name())).or_default().0 += f.total().get_bytes();
-            }
-            for f in s.postings().fields() {
-                terms.entry(format!("{:?}", f.field_name())).or_default().1 += f.total().get_bytes();
-            }
-            for f in s.fieldnorms().fields() {
-                terms.entry(format!("{:?}", f.field_name())).or_default().2 += f.total().get_bytes();
-            }
-            store += s.store().total().get_bytes();
-        }
-        out += &format!("store {store}\n");
-        for (k, v) in terms {
-            out += &format!("{k}: dict {} postings {} norms {}\n", v.0, v.1, v.2);
-        }
-        out
-    }
-
     fn writer(&self) -> MutexGuard<'_, IndexWriter> {
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -294,9 +276,11 @@ fn to_document(f: &Fields, doc: &SearchDoc) -> TantivyDocument {
     d.add_u64(f.municipality_hash, municipality_hash(doc.municipality.as_deref()));
     d.add_text(f.title, &doc.title);
     d.add_text(f.parts, &doc.title);
+    d.add_text(f.plain, &doc.title);
     for keyword in &doc.keywords {
         d.add_text(f.keywords, keyword);
         d.add_text(f.parts, keyword);
+        d.add_text(f.plain, keyword);
     }
     d.add_text(f.body, &doc.body);
     if doc.kind != DocKind::Event {

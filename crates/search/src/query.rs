@@ -130,7 +130,7 @@ impl Plan {
             for mate in synonyms.mates(&word.stem) {
                 plan.add(mate, SYNONYM, true);
             }
-            if word.plain.chars().count() >= MIN_TYPO_CHARS && !word.has_digit() {
+            if text[word.from..word.to].chars().count() >= MIN_TYPO_CHARS && !word.has_digit() {
                 for (plain, stem) in &synonyms.entries {
                     if *stem != word.stem && (within_one_edit(&word.plain, plain) || within_one_edit(&word.stem, stem))
                     {
@@ -140,7 +140,7 @@ impl Plan {
                         }
                     }
                 }
-                for stem in typo_terms(searcher, fields, word, &plan)? {
+                for stem in typo_terms(analyzer, searcher, fields, word, &plan)? {
                     plan.add(&stem, TYPO, false);
                     for mate in synonyms.mates(&stem) {
                         plan.add(mate, TYPO * SYNONYM, false);
@@ -186,17 +186,17 @@ impl Plan {
         Box::new(BooleanQuery::new(vec![(Occur::Must, text), (Occur::Must, filter)]))
     }
 
-    /// Which query word (by index) an indexed stem of a text matches, for highlighting: its
-    /// stems, synonyms and typo expansions, and compound words containing them.
-    pub fn matches(&self, stem: &str) -> Option<usize> {
-        let exact = self.words.iter().position(|w| w.terms.iter().any(|(t, ..)| t == stem));
+    /// Which query word (by index) a word of a text matches, for highlighting: its stems,
+    /// synonyms and typo expansions, and compound words containing them.
+    pub fn matches(&self, word: &Word) -> Option<usize> {
+        let exact = self.words.iter().position(|w| w.terms.iter().any(|(t, ..)| *t == word.stem));
         exact.or_else(|| {
+            let contains = |whole: &str, part: &str| {
+                whole.len() >= part.len() + 3 && (whole.starts_with(part) || whole.ends_with(part))
+            };
             self.words.iter().position(|w| {
                 w.terms.iter().any(|(t, _, parts)| {
-                    *parts
-                        && t.len() >= 4
-                        && stem.len() >= t.len() + 3
-                        && (stem.starts_with(t.as_str()) || stem.ends_with(t.as_str()))
+                    *parts && t.len() >= 4 && (contains(&word.stem, t) || contains(&word.plain, t))
                 })
             })
         })
@@ -207,34 +207,48 @@ fn term(field: tantivy::schema::Field, text: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
 }
 
-/// The indexed stems one edit away from a word's stem or plain form, in the title, keyword and
-/// body dictionaries, the most frequent first; without the ones the word already matches.
+/// The indexed stems one edit away from a word, the most frequent first, without the ones the
+/// word already matches: its stem and plain form looked up in the title, keyword and body
+/// dictionaries, and its plain form in the dictionary of plain title and keyword words (whose
+/// stems are then taken).
 fn typo_terms(
+    analyzer: &mut TextAnalyzer,
     searcher: &tantivy::Searcher,
     fields: &Fields,
     word: &Word,
     plan: &WordPlan,
 ) -> tantivy::Result<Vec<String>> {
+    let dfa = |text: &str| FuzzyTermQuery::new(Term::from_field_text(fields.body, text), 1, true).automaton();
+    let stem_dfa = dfa(&word.stem)?;
+    let plain_dfa = dfa(&word.plain)?;
+    let stemmed_dfas = if word.plain == word.stem { vec![&stem_dfa] } else { vec![&stem_dfa, &plain_dfa] };
     let mut found: HashMap<String, u64> = HashMap::new();
-    let variants: &[&str] =
-        if word.plain == word.stem { &[word.stem.as_str()] } else { &[word.stem.as_str(), word.plain.as_str()] };
-    for variant in variants {
-        let dfa = FuzzyTermQuery::new(Term::from_field_text(fields.body, variant), 1, true).automaton()?;
-        for segment in searcher.segment_readers() {
-            for field in [fields.title, fields.keywords, fields.body] {
-                let inverted = segment.inverted_index(field)?;
-                let mut stream = inverted.terms().search(&dfa).into_stream()?;
+    let mut plain_found: HashMap<String, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        for field in [fields.title, fields.keywords, fields.body, fields.plain] {
+            let (dfas, into) = if field == fields.plain {
+                (&[&plain_dfa][..], &mut plain_found)
+            } else {
+                (&stemmed_dfas[..], &mut found)
+            };
+            let inverted = segment.inverted_index(field)?;
+            for dfa in dfas {
+                let mut stream = inverted.terms().search(*dfa).into_stream()?;
                 while stream.advance() {
-                    if let Ok(key) = std::str::from_utf8(stream.key())
-                        && !plan.terms.iter().any(|(t, ..)| t == key)
-                    {
-                        *found.entry(key.to_owned()).or_default() += u64::from(stream.value().doc_freq);
+                    if let Ok(key) = std::str::from_utf8(stream.key()) {
+                        *into.entry(key.to_owned()).or_default() += u64::from(stream.value().doc_freq);
                     }
                 }
             }
         }
     }
-    let mut found: Vec<(String, u64)> = found.into_iter().collect();
+    for (plain, df) in plain_found {
+        for stem in analysis::words(analyzer, &plain) {
+            *found.entry(stem.stem).or_default() += df;
+        }
+    }
+    let mut found: Vec<(String, u64)> =
+        found.into_iter().filter(|(t, _)| !plan.terms.iter().any(|(known, ..)| known == t)).collect();
     found.sort_by(|(a, x), (b, y)| y.cmp(x).then_with(|| a.cmp(b)));
     found.truncate(MAX_TYPO_TERMS);
     Ok(found.into_iter().map(|(t, _)| t).collect())

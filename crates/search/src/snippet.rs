@@ -21,7 +21,7 @@ const ELLIPSIS: &str = "…";
 pub(crate) fn make(analyzer: &mut TextAnalyzer, body: &str, plan: &Plan) -> Snippet {
     let scanned = &body[..floor_char_boundary(body, MAX_SCANNED_BYTES)];
     let words = analysis::words(analyzer, scanned);
-    let matched: Vec<Option<usize>> = words.iter().map(|w| plan.matches(&w.stem)).collect();
+    let matched: Vec<Option<usize>> = words.iter().map(|w| plan.matches(w)).collect();
     // Character offsets of the words, for measuring lengths.
     let mut chars_from = Vec::with_capacity(words.len());
     let mut chars_to = Vec::with_capacity(words.len());

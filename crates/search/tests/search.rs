@@ -183,6 +183,16 @@ fn one_typo_is_tolerated_in_words_of_five_letters_or_more() {
     assert_eq!(first(&index, "Fuehrerschien"), "service:5");
     assert_eq!(first(&index, "Hundesteur"), "service:4");
     assert_eq!(first(&index, "Hundsteuer"), "service:4");
+    // Where the typo changes how the word stems ("Smmer" keeps its "-er", "Sommer" does not).
+    let index2 = SearchIndex::new().unwrap();
+    index2
+        .upsert([service("service:1", "Sommer im Park", &[], ""), service("service:2", "Wanderung", &[], "")])
+        .unwrap();
+    assert_eq!(first(&index2, "Smmer"), "service:1");
+    assert_eq!(first(&index2, "Wandeurng"), "service:2");
+    // Letters count as typed: "Poeie" has five.
+    index2.upsert([service("service:3", "Poesie", &[], "")]).unwrap();
+    assert_eq!(first(&index2, "Poeie"), "service:3");
     // Two typos are too many.
     assert!(search(&index, "Persnalauswis").hits.is_empty());
     // Short words must be exact: "Kfy" is not "Kfz", "Hunf" not "Hund".
@@ -352,6 +362,7 @@ fn snippets_highlight_matched_words_of_the_body() {
     assert_eq!(marked("Wochn", "service:3"), ["Wochen"]);
     assert_eq!(marked("Auto", "service:2"), ["Fahrzeuge"]);
     assert_eq!(marked("Zulassung", "service:2"), ["Zulassungsstelle"]);
+    assert_eq!(marked("Foto", "service:1"), ["Passfoto"]);
 
     // A body without a match: its start, unmarked.
     let hit = search(&index, "Sinfoniekonzert").hits.remove(0);

@@ -442,6 +442,8 @@ pub async fn responsible(
     let [(field, value)] = given.as_slice() else {
         return Err(AppError::field("postcode", "give exactly one of postcode, place or municipality"));
     };
+    let now = Utc::now();
+    let mut common = None;
     let citizen: Citizen = if *field == "municipality" {
         citizen_of(snap.by_slug(value).ok_or_else(|| {
             AppError::field(
@@ -461,6 +463,10 @@ pub async fn responsible(
         match whereabouts(&catalog, &snap, value) {
             Whereabouts::Known(c) => c,
             Whereabouts::Unknown => return Err(AppError::field(field, "empty")),
+            Whereabouts::Ambiguous(list) if super::common_answer(&catalog, &snap, s, &list, now).is_some() => {
+                common = super::common_answer(&catalog, &snap, s, &list, now);
+                citizen_of(common.as_ref().map(|a| a.citizen_municipality).ok_or(AppError::NotFound)?)
+            }
             Whereabouts::Ambiguous(list) => {
                 let names: Vec<String> =
                     list.iter().map(|e| format!("{} {} ({})", e.postcode.as_str(), e.name, e.municipality)).collect();
@@ -493,7 +499,7 @@ pub async fn responsible(
             }
         }
     };
-    let Some(a) = answer(&catalog, &snap, s, &citizen, Utc::now()) else {
+    let Some(a) = common.or_else(|| answer(&catalog, &snap, s, &citizen, now)) else {
         return Err(AppError::NotFoundDetail(format!(
             "no office on this portal covers {} for this service; the municipality's own administration answers",
             citizen.municipality

@@ -372,3 +372,35 @@ pub fn form_href(f: &FormRecord) -> String {
     let name = name.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
     format!("/buergerservice/formulare/{}/{}.pdf", f.id, if name.is_empty() { "formular".into() } else { name })
 }
+
+/// For an ambiguous postcode or name: the answer when every candidate place gets the same
+/// office (a county service for a postcode shared by a town and the county's villages), so the
+/// citizen is not asked a question whose answer changes nothing. The citizen's municipality
+/// is the one most candidates belong to.
+pub fn common_answer<'a>(
+    catalog: &'a Catalog,
+    snap: &'a Snapshot,
+    service: &'a ServiceRecord,
+    candidates: &[PlaceEntry],
+    now: DateTime<Utc>,
+) -> Option<Answer<'a>> {
+    let mut offices = Vec::new();
+    for e in candidates {
+        let m = snap.by_slug(e.municipality.as_str())?;
+        let citizen = Citizen { place: Some(e.name.clone()), postcode: Some(e.postcode.clone()), ..citizen_of(m) };
+        offices.push(answer(catalog, snap, service, &citizen, now)?.office.id);
+    }
+    offices.dedup();
+    if offices.len() != 1 {
+        return None;
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for e in candidates {
+        *counts.entry(e.municipality.as_str()).or_default() += 1;
+    }
+    let (major, _) = counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))?;
+    let m = snap.by_slug(major)?;
+    let postcode =
+        candidates.first().map(|e| e.postcode.clone()).filter(|p| candidates.iter().all(|e| &e.postcode == p));
+    answer(catalog, snap, service, &Citizen { postcode, ..citizen_of(m) }, now)
+}

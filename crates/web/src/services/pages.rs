@@ -676,6 +676,13 @@ async fn service_page(
                 finder.message = Some(t.get1("finder-no-office", "place", &name));
             }
         },
+        Whereabouts::Ambiguous(list) if super::common_answer(&catalog, &snap, s, list, Utc::now()).is_some() => {
+            if let Some(a) = super::common_answer(&catalog, &snap, s, list, Utc::now()) {
+                finder.known = true;
+                content_owner = Some(a.citizen_municipality);
+                finder.answer = Some(answer_view(&a, &t));
+            }
+        }
         Whereabouts::Ambiguous(list) => {
             finder.message = Some(t.get1("finder-ambiguous", "input", &resolved.input));
             finder.choices = list
@@ -737,6 +744,7 @@ async fn service_page(
         })
         .unwrap_or_default();
     let json_ld = json_ld(&state, s, &content, finder.answer.as_ref(), &here);
+    let view_known = finder.known;
     let view = ServiceView {
         chrome: chrome(&state, &ctx, &snap, m, content.name.clone(), &[home_trail(&state, &ctx, m)]),
         json_ld,
@@ -755,7 +763,8 @@ async fn service_page(
     };
     let mut res = render(&view)?;
     // Remember a place the citizen typed and that we understood.
-    if let (Some(typed), Whereabouts::Known(_)) = (p.ort.as_deref(), &resolved.whereabouts)
+    if let Some(typed) = p.ort.as_deref()
+        && view_known
         && !asking_again
     {
         let secure = if state.config.base_url.is_https() { "; Secure" } else { "" };

@@ -26,6 +26,7 @@ struct MunicipalityEntry {
     name: String,
     manage: bool,
     events: bool,
+    services: bool,
 }
 
 #[derive(Template)]
@@ -35,6 +36,7 @@ struct DashboardView<'a> {
     display_name: String,
     roles: Vec<String>,
     municipalities: Vec<MunicipalityEntry>,
+    region_services: bool,
     notice: Option<String>,
     csrf: String,
 }
@@ -94,6 +96,7 @@ pub(crate) async fn dashboard(
             name: m.name.clone(),
             manage: staff.perms.can_manage_users(m.slug()),
             events: staff.perms.can_edit(m.slug()) || staff.perms.can_moderate(m.slug()),
+            services: staff.perms.can_edit(m.slug()),
         })
         .collect();
     let view = DashboardView {
@@ -101,6 +104,7 @@ pub(crate) async fn dashboard(
         display_name: staff.user.display_name.clone(),
         roles: staff.perms.grants().iter().map(|g| grant_label(t, g, &names)).collect(),
         municipalities,
+        region_services: staff.perms.can_edit_region(),
         notice: notice(t, q.done.as_deref()),
         csrf: staff.session.csrf_token.clone(),
     };

@@ -18,6 +18,7 @@ mod admin;
 mod events;
 mod feeds;
 pub(crate) mod login;
+mod services;
 pub mod session;
 
 pub use session::Staff;
@@ -149,6 +150,37 @@ pub(crate) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/verwaltung/{municipality}/veranstaltungen/{id}/loeschen",
             Access::EditEvents,
             post(events::delete),
+        ),
+        // The Bürgerservice. The master text and the regional forms belong to region editors
+        // (checked in the handlers); they are listed under `EditEvents` until the table has a
+        // rule of their own.
+        r(Method::GET, "/verwaltung/buergerservice", Access::EditEvents, get(services::region_list)),
+        r(Method::GET, "/verwaltung/buergerservice/{service_slug}", Access::EditEvents, get(services::edit_master)),
+        r(Method::POST, "/verwaltung/buergerservice/{service_slug}", Access::EditEvents, post(services::save_master)),
+        r(
+            Method::POST,
+            "/verwaltung/buergerservice/{service_slug}/formulare",
+            Access::EditEvents,
+            post(services::upload_region).layer(axum::extract::DefaultBodyLimit::max(services::UPLOAD_BODY_LIMIT)),
+        ),
+        r(Method::GET, "/verwaltung/{municipality}/buergerservice", Access::EditEvents, get(services::list)),
+        r(
+            Method::GET,
+            "/verwaltung/{municipality}/buergerservice/{service_slug}",
+            Access::EditEvents,
+            get(services::edit_local),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/buergerservice/{service_slug}",
+            Access::EditEvents,
+            post(services::save_local),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/buergerservice/{service_slug}/formulare",
+            Access::EditEvents,
+            post(services::upload_local).layer(axum::extract::DefaultBodyLimit::max(services::UPLOAD_BODY_LIMIT)),
         ),
     ]
 }
