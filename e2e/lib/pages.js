@@ -102,6 +102,15 @@ export async function discoverPages() {
     ['/veranstaltungen?view=month', 'month view'],
     ['/veranstaltungen?from=kein-datum', 'validation errors'],
     ['/veranstaltungen?q=zzzzqqqq', 'empty result'],
+    ['/buergerservice/leistungen/kfz-zulassung?ort=04626', 'responsible office'],
+    ['/buergerservice/leistungen/wohnsitz-anmelden?ort=Burkersdorf', 'ambiguous place'],
+    ['/buergerservice/leistungen/wohnsitz-anmelden?ort=Atlantis', 'unknown place'],
+    ['/buergerservice/leistungen/wohnsitz-anmelden?ort=10117', 'outside the region'],
+    ['/buergerservice/suche?q=Ausweis', 'search results'],
+    ['/buergerservice/suche?q=zzzzqqqq', 'empty search'],
+    ['/schmoelln/buergerservice/leistungen/kfz-zulassung', 'municipality service page'],
+    ['/gera/buergerservice/lebenslagen/umzug', 'municipality life situation'],
+    ['/jena/buergerservice/suche?q=Hund', 'municipality search'],
   ];
   try {
     const res = await fetch(base + '/api/v1/events?when=month&limit=1000');
@@ -148,6 +157,8 @@ export function pageType(url, tenants, status = 200) {
   const seg = new URL(url).pathname.split('/').filter(Boolean);
   if (seg.length && tenants.includes(seg[0])) seg[0] = '{m}';
   for (let i = 1; i < seg.length; i++) if (/^\d+$/.test(seg[i])) seg[i] = '{id}';
+  // Directory entries by slug share a template: one service page, life situation, office.
+  for (let i = 1; i < seg.length; i++) if (['leistungen', 'lebenslagen', 'aemter'].includes(seg[i - 1])) seg[i] = '{slug}';
   const shape = '/' + seg.join('/');
   return status === 404 ? `404 ${seg[0] === '{m}' ? '/{m}/…' : '/…'}` : shape;
 }
@@ -174,4 +185,16 @@ export function representatives(pages, full = false) {
     chosen.push(best);
   }
   return chosen;
+}
+
+/**
+ * The pages the browser checks (axe, reflow, screenshots): every page of a fixed shape — so
+ * every municipality's theme is seen on its home, legal and calendar pages — and, of the page
+ * types that list directory entries or events (`{slug}`, `{id}`), one page per type and
+ * language with the municipality rotating. With E2E_FULL=1: all pages.
+ */
+export function browserPages(pages, full = false) {
+  if (full) return pages;
+  const collection = (p) => /\{(slug|id)\}/.test(p.type);
+  return [...pages.filter((p) => !collection(p)), ...representatives(pages.filter(collection))];
 }

@@ -1,15 +1,16 @@
-// Every page (German and English, and the error states) in a real browser with the server's
+// Every page type (German and English, every municipality's theme, and the error states; see
+// browserPages in lib/pages.js — E2E_FULL=1 for literally every page) in a real browser with the server's
 // real CSP: layout and language, no CSP violations or failed requests, reflow at 320px,
 // screenshots at 320px and 1280px, and axe-core (WCAG 2.2 A/AA) at both widths.
 import { describe, it, before, after } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARTIFACTS, SCREENSHOTS, CONCURRENCY, failure, recordFinding } from '../lib/env.js';
-import { discoverPages } from '../lib/pages.js';
+import { ARTIFACTS, SCREENSHOTS, CONCURRENCY, FULL, failure, recordFinding } from '../lib/env.js';
+import { browserPages, discoverPages } from '../lib/pages.js';
 import { launchBrowser, PagePool } from '../lib/browser.js';
 import { checkStructure, checkReflow, checkAxe, collectPageEvents, report } from '../lib/checks.js';
 
-const pages = await discoverPages();
+const pages = browserPages(await discoverPages(), FULL);
 const AXE_DIR = path.join(ARTIFACTS, 'axe');
 fs.mkdirSync(AXE_DIR, { recursive: true });
 

@@ -6,5 +6,6 @@ mod events;
 mod ops;
 mod pages;
 mod services;
+mod services_staff;
 mod staff;
 mod storage;

@@ -20,6 +20,116 @@ pub struct SeedArgs {
     /// The seed of the generator (same seed, same data).
     #[arg(long, default_value = "1")]
     pub seed: u64,
+    /// How many services to generate beyond the demo catalogue, each performed by a generated
+    /// office of every city and town.
+    #[arg(long, default_value = "0")]
+    pub services: usize,
+}
+
+const SERVICE_WORDS: &[&str] = &[
+    "Antrag",
+    "Bescheinigung",
+    "Genehmigung",
+    "Anzeige",
+    "Erlaubnis",
+    "Auskunft",
+    "Zuschuss",
+    "Ausweis",
+    "Anmeldung",
+    "Abmeldung",
+    "Befreiung",
+    "Beratung",
+    "Zulassung",
+    "Verlängerung",
+    "Eintragung",
+    "Nachweis",
+];
+const SERVICE_TOPICS: &[&str] = &[
+    "Sondernutzung",
+    "Gaststätte",
+    "Spielplatz",
+    "Straßenfest",
+    "Brennholz",
+    "Grabstätte",
+    "Baumfällung",
+    "Feuerwerk",
+    "Plakatierung",
+    "Marktstand",
+    "Wasseranschluss",
+    "Schülerticket",
+    "Ferienbetreuung",
+    "Vereinsförderung",
+    "Bodenrichtwert",
+    "Hausnummer",
+    "Straßenreinigung",
+    "Grünschnitt",
+    "Taxikonzession",
+];
+
+/// Generated services (marked "Bench") and one generated office per city and town that
+/// performs them all.
+async fn seed_services(store: &Store, rng: &mut Rng, n: usize) -> Result<usize, ConfigError> {
+    use regioportal_domain::services::catalogue::{Catalogue, OfficeDef, ServiceDef};
+    use regioportal_domain::services::hours::{OpeningHours, WeeklyHours};
+    use regioportal_domain::services::{Fee, FeeAmount, ServiceContent, ServiceLevel};
+    use regioportal_domain::{MunicipalityKind, Slug};
+    let err = |e: String| ConfigError(e);
+    let mut services = Vec::with_capacity(n);
+    for i in 0..n {
+        let (word, topic) = (rng.pick(SERVICE_WORDS), rng.pick(SERVICE_TOPICS));
+        let name = format!("{topic}: {word} (Bench {i})");
+        let content = ServiceContent {
+            summary: format!("Generierte Leistung für Lasttests: {word} zum Thema {topic}."),
+            description: format!(
+                "Diese Leistung ist für Benchmarks erzeugt. Sie beschreibt, wie Sie {word} für {topic} beantragen, welche Unterlagen nötig sind und was es kostet. Bitte bringen Sie Ihren Personalausweis mit."
+            ),
+            synonyms: vec![format!("{topic} {word}"), topic.to_lowercase()],
+            documents: vec!["Personalausweis".into(), format!("Nachweis zu {topic}")],
+            fees: vec![Fee { amount: FeeAmount::Fixed { cents: 500 + 100 * (i as u64 % 40) }, note: String::new() }],
+            name,
+            ..Default::default()
+        };
+        services.push(ServiceDef {
+            slug: Slug::parse(&format!("bench-leistung-{i}")).map_err(|e| err(e.to_string()))?,
+            leika: None,
+            level: ServiceLevel::Municipality,
+            content,
+            life_situations: Vec::new(),
+            related: Vec::new(),
+            forms: Vec::new(),
+        });
+    }
+    let slugs: Vec<Slug> = services.iter().map(|s| s.slug.clone()).collect();
+    let mut offices = Vec::new();
+    for m in store.municipalities().list().await.map_err(|e| err(e.to_string()))? {
+        if m.kind == MunicipalityKind::County {
+            continue;
+        }
+        offices.push(OfficeDef {
+            municipality: m.slug().clone(),
+            slug: Slug::parse("bench-buergerbuero").map_err(|e| err(e.to_string()))?,
+            name: format!("Bench-Bürgerbüro {}", m.name),
+            street: m.contact.street.clone(),
+            postcode: Some(m.contact.postcode.clone()),
+            city: m.contact.city.clone(),
+            accessibility: String::new(),
+            phone: String::new(),
+            email: String::new(),
+            appointment_url: String::new(),
+            website: String::new(),
+            hours: OpeningHours {
+                weekly: WeeklyHours::parse("Mo-Fr 08:00-12:00\nDi 13:00-18:00").map_err(|e| err(e.to_string()))?,
+                exceptions: Vec::new(),
+                open_on_holidays: false,
+            },
+            services: slugs.clone(),
+            contacts: Vec::new(),
+        });
+    }
+    let catalogue =
+        Catalogue { life_situations: Vec::new(), services, offices, responsibilities: Vec::new(), locals: Vec::new() };
+    store.directory().import_catalogue(&catalogue, &Actor::cli()).await.map_err(|e| err(e.to_string()))?;
+    Ok(n)
 }
 
 /// xorshift64*: small, fast, deterministic; not for secrets.
@@ -173,6 +283,7 @@ pub async fn run(store: &Store, args: SeedArgs) -> Result<(), ConfigError> {
     if bar {
         eprintln!();
     }
-    say!("bench seed: {done} events in {:.1} s", started.elapsed().as_secs_f64());
+    let services = if args.services > 0 { seed_services(store, &mut rng, args.services).await? } else { 0 };
+    say!("bench seed: {done} events and {services} services in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -64,12 +64,25 @@ enum Command {
     /// The events calendar: import iCalendar files.
     #[command(subcommand)]
     Events(crate::events_cli::EventsCommand),
+    /// The Bürgerservice: load a catalogue of services, offices and responsibilities.
+    #[command(subcommand)]
+    Services(ServicesCommand),
     /// Benchmark helpers.
     #[command(subcommand)]
     Bench(BenchCommand),
     /// Print the HTML routes (public pages and the staff area with their access rules) as JSON
     /// lines, for the browser suite and for reviews.
     Routes,
+}
+
+#[derive(Debug, Subcommand)]
+enum ServicesCommand {
+    /// Load a catalogue file (format: docs/buergerservice-catalogue.md); loading it again
+    /// changes nothing. The whole file is checked first: any problem, and nothing is stored.
+    Import {
+        /// The TOML file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -214,6 +227,29 @@ async fn run(cli: Cli) -> Result<(), ConfigError> {
         Command::Tokens(cmd) => crate::admin::tokens(&open(&cli.global).await?, cmd).await,
         Command::Bench(BenchCommand::Seed(args)) => crate::bench_seed::run(&open(&cli.global).await?, args).await,
         Command::Events(cmd) => crate::events_cli::run(&open(&cli.global).await?, cmd).await,
+        Command::Services(ServicesCommand::Import { file }) => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| ConfigError(format!("cannot read {}: {e}", file.display())))?;
+            let catalogue = regioportal_domain::services::catalogue::Catalogue::from_toml(&text)
+                .map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
+            let store = open(&cli.global).await?;
+            let r = store
+                .directory()
+                .import_catalogue(&catalogue, &regioportal_storage::Actor::cli())
+                .await
+                .map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
+            say!(
+                "imported {}: {} services new, {} changed; {} life situations changed; {} offices; {} responsibilities; {} local parts",
+                file.display(),
+                r.services_created,
+                r.services_updated,
+                r.life_situations,
+                r.offices,
+                r.responsibilities,
+                r.locals
+            );
+            Ok(())
+        }
         Command::Demo(DemoCommand::Seed) => {
             let store = open(&cli.global).await?;
             let report = demo::seed(&store).await.map_err(|e| ConfigError(e.to_string()))?;

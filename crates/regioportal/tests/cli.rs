@@ -135,6 +135,16 @@ fn region_import_validates_then_imports() {
     let (code, out, _) = run(&["db", "migrate"], &[("DATABASE_URL", &db)]);
     assert_eq!(code, 0);
     assert!(out.contains("m20261201_000001_tenants"), "{out}");
+
+    // The Bürgerservice catalogue: loaded by `demo seed`, again by `services import` with no change.
+    let catalogue = concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo/buergerservice.toml");
+    let (code, out, err) = run(&["services", "import", catalogue], &[("DATABASE_URL", &db)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("0 services new, 0 changed"), "{out}");
+    let broken = dir.path().join("services.toml");
+    std::fs::write(&broken, "[[service]]\nslug = \"x\"\nname = \"X\"\nsummary = \"x\"\nlevel = \"planet\"\n").unwrap();
+    let (code, _, err) = run(&["services", "import", broken.to_str().unwrap()], &[("DATABASE_URL", &db)]);
+    assert_one_line_error(code, &err, "services.toml");
 }
 
 #[test]

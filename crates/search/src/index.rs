@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use tantivy::collector::{Count, TopDocs};
+use tantivy::indexer::LogMergePolicy;
 use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
@@ -13,6 +14,8 @@ use crate::analysis::{self, GERMAN, GERMAN_PARTS, GERMAN_PLAIN};
 use crate::query::{Plan, Synonyms};
 use crate::{DocKind, Hit, SearchDoc, SearchError, SearchQuery, SearchResults, snippet};
 
+/// At most this many idle search analyzers are kept.
+const MAX_POOLED_ANALYZERS: usize = 16;
 /// Memory the writer may buffer before it writes a segment, per indexing thread.
 const WRITER_BUDGET_PER_THREAD: usize = 40_000_000;
 
@@ -83,7 +86,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
-    analyzer: TextAnalyzer,
+    /// Analyzers for searches, kept for their warm stem caches (one taken per search).
+    analyzers: Mutex<Vec<TextAnalyzer>>,
     synonyms: RwLock<Arc<Synonyms>>,
 }
 
@@ -102,7 +106,12 @@ impl SearchIndex {
         index.tokenizers().register(GERMAN_PARTS, analysis::german_parts());
         index.tokenizers().register(GERMAN_PLAIN, analysis::german_plain());
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
-        let writer = index.writer_with_num_threads(threads, threads * WRITER_BUDGET_PER_THREAD)?;
+        let writer: IndexWriter = index.writer_with_num_threads(threads, threads * WRITER_BUDGET_PER_THREAD)?;
+        // Upserts leave deleted documents behind, which searches still step over: merge a
+        // segment once a third of it is deleted (tantivy's default waits for all of it).
+        let mut merge_policy = LogMergePolicy::default();
+        merge_policy.set_del_docs_ratio_before_merge(0.3);
+        writer.set_merge_policy(Box::new(merge_policy));
         // Our own commits reload the reader at once (so a write is visible when the call
         // returns); the delay policy also picks up the merges the writer does in the background.
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
@@ -110,7 +119,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             fields,
-            analyzer: analysis::german(),
+            analyzers: Mutex::new(Vec::new()),
             synonyms: RwLock::new(Arc::new(Synonyms::default())),
         })
     }
@@ -120,7 +129,7 @@ impl SearchIndex {
     /// "personalausweis"]]`. Words are analyzed like the text ("Führerschein" = "fuehrerschein");
     /// an entry of several words stands for each of them. Takes effect for the next search.
     pub fn set_synonyms(&self, groups: Vec<Vec<String>>) {
-        let synonyms = Arc::new(Synonyms::build(&mut self.analyzer.clone(), &groups));
+        let synonyms = Arc::new(Synonyms::build(&mut analysis::german(), &groups));
         *self.synonyms.write().unwrap_or_else(PoisonError::into_inner) = synonyms;
     }
 
@@ -172,6 +181,15 @@ impl SearchIndex {
         usize::try_from(self.reader.searcher().num_docs()).unwrap_or(usize::MAX)
     }
 
+    /// How many documents of a kind the index holds.
+    pub fn count(&self, kind: DocKind) -> usize {
+        let q = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.kind, kind.as_str()),
+            tantivy::schema::IndexRecordOption::Basic,
+        );
+        self.reader.searcher().search(&q, &tantivy::collector::Count).unwrap_or(0)
+    }
+
     /// Whether the index holds no document.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -181,9 +199,24 @@ impl SearchIndex {
     /// error, whatever characters it contains.
     pub fn search(&self, q: &SearchQuery<'_>) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
+        let mut analyzer =
+            self.analyzers.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_else(analysis::german);
+        let result = self.search_with(&searcher, &mut analyzer, q);
+        let mut analyzers = self.analyzers.lock().unwrap_or_else(PoisonError::into_inner);
+        if analyzers.len() < MAX_POOLED_ANALYZERS {
+            analyzers.push(analyzer);
+        }
+        result
+    }
+
+    fn search_with(
+        &self,
+        searcher: &tantivy::Searcher,
+        analyzer: &mut TextAnalyzer,
+        q: &SearchQuery<'_>,
+    ) -> Result<SearchResults, SearchError> {
         let synonyms = Arc::clone(&self.synonyms.read().unwrap_or_else(PoisonError::into_inner));
-        let mut analyzer = self.analyzer.clone();
-        let Some(plan) = Plan::new(&mut analyzer, &synonyms, &searcher, &self.fields, q.text)? else {
+        let Some(plan) = Plan::new(analyzer, &synonyms, searcher, &self.fields, q.text)? else {
             return Ok(SearchResults::default());
         };
         let query = plan.query(&self.fields, q.kinds);
@@ -214,7 +247,7 @@ impl SearchIndex {
 
         let mut hits = Vec::with_capacity(top.len());
         for ((_, score), address) in top {
-            if let Some(hit) = self.hit(&searcher, &mut analyzer, &plan, address, score)? {
+            if let Some(hit) = self.hit(searcher, analyzer, &plan, address, score)? {
                 hits.push(hit);
             }
         }
@@ -247,14 +280,24 @@ impl SearchIndex {
         }))
     }
 
-    fn writer(&self) -> MutexGuard<'_, IndexWriter> {
-        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The writer. If a write panicked half-way (in the caller's iterator, say), what it had
+    /// added is rolled back first.
+    fn writer(&self) -> Result<MutexGuard<'_, IndexWriter>, SearchError> {
+        match self.writer.lock() {
+            Ok(writer) => Ok(writer),
+            Err(poisoned) => {
+                let mut writer = poisoned.into_inner();
+                writer.rollback()?;
+                self.writer.clear_poison();
+                Ok(writer)
+            }
+        }
     }
 
     /// Runs `ops` on the writer and commits, or rolls back if they fail; then reloads the
     /// reader so that the next search sees the change.
     fn write(&self, ops: impl FnOnce(&IndexWriter, &Fields) -> tantivy::Result<()>) -> Result<(), SearchError> {
-        let mut writer = self.writer();
+        let mut writer = self.writer()?;
         let result = ops(&writer, &self.fields).and_then(|()| writer.commit().map(|_| ()));
         if let Err(e) = result {
             writer.rollback()?;

@@ -13,41 +13,49 @@
 //! # German analysis
 //!
 //! - A word is a run of letters and digits ("Kfz-Zulassung" → "kfz", "zulassung"), lowercased,
-//!   accents dropped; the German Snowball stemmer (frostem, through tantivy's `stemmer`
-//!   feature) reduces it to a stem and folds "ä"/"ae"/"a", "ö"/"oe"/"o", "ü"/"ue"/"u", "ß"/"ss"
-//!   into one, so "Fuehrerschein" finds "Führerschein".
-//! - **Compounds**: a second field holds the prefixes and suffixes (≥ 4 letters, leaving ≥ 3) of
-//!   each long stem of titles and keywords (and of bodies, except for events: they are the bulk
-//!   of the index and the service texts are where compounds matter), so "Ausweis" finds
-//!   "Personalausweis" and "Steuer" finds "Hundesteuer", at a lower weight than whole words.
-//! - **Typos**: a query word of ≥ 5 letters (without digits) also matches the indexed words one
-//!   edit away (Damerau–Levenshtein, transpositions count one), at half the weight; its stem
-//!   and its unstemmed form are both tried, and the expansion is capped at the most frequent
-//!   few words.
+//!   accents other than umlauts dropped ("Café" → "cafe"). The German Snowball stemmer (frostem,
+//!   through tantivy's `stemmer` feature; tantivy 0.27 replaced rust-stemmers with it) reduces it
+//!   to a stem and folds the spellings a citizen may type: "ä"/"ae"/"a", "ö"/"oe"/"o", "ü"/"ue"/"u"
+//!   and "ß"/"ss" meet, so "Fuehrerschein" and "Fuhrerschein" find "Führerschein".
+//! - **Compounds**: a second field holds the parts of each long word (≥ 7 letters) of titles and
+//!   keywords, and of bodies except for events (they are the bulk of the index, and the service
+//!   texts are where compounds matter): its prefixes and suffixes of ≥ 4 letters that leave ≥ 3,
+//!   both of its stem and stemmed on their own. So "Ausweis" finds "Personalausweis", "Steuer"
+//!   finds "Hundesteuer", "Zulassung" finds "Kfz-Zulassungsstelle" and "Fahrzeugzulassung", "Fest"
+//!   finds "Stadtfest" (whose stem is "stadtf"), below whole-word matches.
+//! - **Typos**: a query word of ≥ 5 letters (as typed; without digits) that fewer than 10
+//!   documents contain also matches the indexed words one edit away (Damerau–Levenshtein:
+//!   insertion, deletion, substitution, transposition), at half the weight: its stem is looked up
+//!   in the title, keyword and body dictionaries, and its unstemmed form in a dictionary of the
+//!   unstemmed title and keyword words (a typo can change how a word stems: "Smmer" keeps its
+//!   "-er"). The expansion is capped at the 8 most frequent words. A word that many documents
+//!   contain is taken as spelled as meant: its neighbours would only rank below it, and cost.
 //! - **Synonyms** ([`SearchIndex::set_synonyms`]): a query word also matches the other words of
 //!   its groups, a little below itself; a typo of a group's word ("anmelen") reaches the group
 //!   too.
-//! - Common function words ("wo", "ich", "der") are dropped from queries, not from the index.
+//! - Common function words ("wo", "ich", "der") are dropped from queries (not from the index),
+//!   unless a query has nothing else; at most 8 words of a query count.
 //!
 //! # Ranking
 //!
 //! Each query word scores the best of its matches: title above keywords above body, exact above
-//! synonym above compound part above typo; BM25 (saturated, so no single field dominates) orders
-//! within a kind of match. Every query word a document matches adds a fixed amount on top, so a
-//! document matching all concepts of "Auto anmelen" beats one matching a single word well. With
-//! a municipality, documents of that municipality, of the `related` ones or regional ones come
-//! first ([`SearchQuery::municipality`]).
+//! synonym above compound part above typo; BM25, saturated so that it orders matches of one kind
+//! without lifting a body match above a title match, orders within. Every query word a document
+//! matches adds a fixed amount, so a document matching all concepts of "Auto anmelen" beats one
+//! matching a single word well. With a municipality, documents of that municipality, of the
+//! `related` ones and regional ones come first ([`SearchQuery::municipality`]).
 //!
 //! Queries are built from the analyzed words, never through tantivy's query parser, so no input
-//! is a syntax error.
+//! is a syntax error. Snippets mark what matched (stems, synonyms, typo expansions, compounds) and
+//! are plain text: escaping is the template's job.
 //!
 //! # Why RAM
 //!
 //! The index is derived data: the database is the source, and rebuilding the whole index from it
-//! takes seconds (100,000 documents in well under a minute on two cores, see
-//! `examples/search_bench.rs`). Keeping it in RAM means no files to manage, lock or migrate, no
-//! mmap, and the same behaviour in tests and production; the price is the memory (about 300 MB
-//! for 100,000 events) and a rebuild at start-up.
+//! is quick (100,000 events in about 10–15 s on two cores, see `examples/search_bench.rs`).
+//! Keeping it in RAM means no files to manage, lock or migrate, no mmap, the same behaviour in
+//! tests and production, and every node builds its own; the price is memory (about 80 MB of index
+//! and 160–180 MB of resident memory for 100,000 events) and a rebuild at start-up.
 
 mod analysis;
 mod index;
@@ -105,8 +113,8 @@ impl fmt::Display for DocKind {
 pub struct SearchDoc {
     /// The document's kind.
     pub kind: DocKind,
-    /// Unique across the index, e.g. `"service:12"` or `"event:345"`; [`SearchIndex::upsert`]
-    /// replaces by it.
+    /// Unique across the index, e.g. `"service:12"` or `"event:345"` (prefixed with the kind);
+    /// [`SearchIndex::upsert`] replaces by it.
     pub key: String,
     /// Slug of the owning municipality; `None`: regional, applies everywhere.
     pub municipality: Option<String>,

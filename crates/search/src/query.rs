@@ -20,6 +20,9 @@ use crate::index::Fields;
 const MAX_WORDS: usize = 8;
 /// Typo tolerance applies to words of at least this many characters.
 const MIN_TYPO_CHARS: usize = 5;
+/// A word found in at least this many documents is taken as spelled as meant: it is not
+/// expanded to its neighbours one edit away (which would only rank below it, and cost).
+const TYPOS_UNLESS_IN_DOCS: u64 = 10;
 /// A typo expands to at most this many indexed words (the most frequent ones).
 const MAX_TYPO_TERMS: usize = 8;
 
@@ -100,6 +103,10 @@ impl WordPlan {
 #[derive(Debug)]
 pub(crate) struct Plan {
     words: Vec<WordPlan>,
+    /// For highlighting: each stem the query matches, with its word's index.
+    stems: HashMap<String, usize>,
+    /// For highlighting: each stem of which compounds count, with its word's index.
+    parts: Vec<(String, usize)>,
 }
 
 impl Plan {
@@ -130,7 +137,8 @@ impl Plan {
             for mate in synonyms.mates(&word.stem) {
                 plan.add(mate, SYNONYM, true);
             }
-            if text[word.from..word.to].chars().count() >= MIN_TYPO_CHARS && !word.has_digit() {
+            let typo_prone = text[word.from..word.to].chars().count() >= MIN_TYPO_CHARS && !word.has_digit();
+            if typo_prone && doc_freq(searcher, fields, &word.stem)? < TYPOS_UNLESS_IN_DOCS {
                 for (plain, stem) in &synonyms.entries {
                     if *stem != word.stem && (within_one_edit(&word.plain, plain) || within_one_edit(&word.stem, stem))
                     {
@@ -149,7 +157,17 @@ impl Plan {
             }
             words.push(plan);
         }
-        Ok(Some(Self { words }))
+        let mut stems = HashMap::new();
+        let mut parts = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            for (stem, _, compounds) in &word.terms {
+                stems.entry(stem.clone()).or_insert(i);
+                if *compounds && stem.len() >= 4 {
+                    parts.push((stem.clone(), i));
+                }
+            }
+        }
+        Ok(Some(Self { words, stems, parts }))
     }
 
     /// The tantivy query: for each word the best of its matches, summed over the words.
@@ -189,18 +207,23 @@ impl Plan {
     /// Which query word (by index) a word of a text matches, for highlighting: its stems,
     /// synonyms and typo expansions, and compound words containing them.
     pub fn matches(&self, word: &Word) -> Option<usize> {
-        let exact = self.words.iter().position(|w| w.terms.iter().any(|(t, ..)| *t == word.stem));
-        exact.or_else(|| {
-            let contains = |whole: &str, part: &str| {
-                whole.len() >= part.len() + 3 && (whole.starts_with(part) || whole.ends_with(part))
-            };
-            self.words.iter().position(|w| {
-                w.terms.iter().any(|(t, _, parts)| {
-                    *parts && t.len() >= 4 && (contains(&word.stem, t) || contains(&word.plain, t))
-                })
-            })
-        })
+        if let Some(&i) = self.stems.get(&word.stem) {
+            return Some(i);
+        }
+        let contains = |whole: &str, part: &str| {
+            whole.len() >= part.len() + 3 && (whole.starts_with(part) || whole.ends_with(part))
+        };
+        self.parts.iter().find(|(part, _)| contains(&word.stem, part) || contains(&word.plain, part)).map(|(_, i)| *i)
     }
+}
+
+/// In how many documents a stem occurs (in the title, keywords or body; the most of the three).
+fn doc_freq(searcher: &tantivy::Searcher, fields: &Fields, stem: &str) -> tantivy::Result<u64> {
+    let mut most = 0;
+    for field in [fields.title, fields.keywords, fields.body] {
+        most = most.max(searcher.doc_freq(&Term::from_field_text(field, stem))?);
+    }
+    Ok(most)
 }
 
 fn term(field: tantivy::schema::Field, text: &str) -> Box<dyn Query> {

@@ -34,32 +34,46 @@ pub(crate) fn make(analyzer: &mut TextAnalyzer, body: &str, plan: &Plan) -> Snip
         byte = w.to;
     }
 
-    // The best window: most distinct query words, then most matches, then earliest.
+    // The best window: starting at a match, the most distinct query words, then the most
+    // matches, then the earliest.
+    let fits = |start: usize, end: usize| chars_to[end] - chars_from[start] <= SNIPPET_CHARS;
     let mut best: Option<(usize, usize, (usize, usize))> = None;
     for anchor in (0..words.len()).filter(|&i| matched[i].is_some()).take(64) {
-        let mut start = anchor;
-        while start > 0 && chars_from[anchor] - chars_from[start - 1] <= LEAD_CHARS {
-            start -= 1;
+        let mut last = anchor;
+        let mut distinct: Vec<usize> = Vec::new();
+        let mut count = 0;
+        for (i, m) in matched.iter().enumerate().skip(anchor) {
+            if !fits(anchor, i) {
+                break;
+            }
+            if let Some(m) = m {
+                last = i;
+                count += 1;
+                if !distinct.contains(m) {
+                    distinct.push(*m);
+                }
+            }
         }
-        let mut end = start;
-        while end + 1 < words.len() && chars_to[end + 1] - chars_from[start] <= SNIPPET_CHARS {
-            end += 1;
-        }
-        // Near the end of the text, fill the window with what comes before.
-        while start > 0 && chars_to[end] - chars_from[start - 1] <= SNIPPET_CHARS {
-            start -= 1;
-        }
-        let mut distinct: Vec<usize> = matched[start..=end].iter().flatten().copied().collect();
-        let count = distinct.len();
-        distinct.sort_unstable();
-        distinct.dedup();
         let rank = (distinct.len(), count);
         if best.is_none_or(|(_, _, r)| rank > r) {
-            best = Some((start, end, rank));
+            best = Some((anchor, last, rank));
         }
     }
+    let Some((mut start, mut end, _)) = best else { return lead(body) };
+    // Context around the matches: some before (up to LEAD_CHARS), the rest after, and before
+    // again if the text ends first.
+    let room = SNIPPET_CHARS - (chars_to[end] - chars_from[start]);
+    let first = start;
+    while start > 0 && chars_from[first] - chars_from[start - 1] <= LEAD_CHARS.min(room / 2) {
+        start -= 1;
+    }
+    while end + 1 < words.len() && fits(start, end + 1) {
+        end += 1;
+    }
+    while start > 0 && fits(start - 1, end) {
+        start -= 1;
+    }
 
-    let Some((start, end, _)) = best else { return lead(body) };
     let (from, cut_before) =
         if start == 0 { (body.len() - body.trim_start().len(), false) } else { (words[start].from, true) };
     let mut to = words[end].to;

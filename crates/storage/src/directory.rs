@@ -418,16 +418,6 @@ impl Directory<'_> {
             .collect()
     }
 
-    /// Every service's assignments, by service id (see [`Directory::responsibilities`]).
-    pub async fn all_responsibilities(&self) -> Result<HashMap<i64, Vec<(Area, i64)>>, StorageError> {
-        let ids: Vec<i64> = service::Entity::find().all(self.db).await?.into_iter().map(|s| s.id).collect();
-        let mut out = HashMap::new();
-        for id in ids {
-            out.insert(id, self.responsibilities(id).await?);
-        }
-        Ok(out)
-    }
-
     /// Every archived form (for the archive lists).
     pub async fn all_archived_forms(&self) -> Result<Vec<FormRecord>, StorageError> {
         let rows = form_file::Entity::find().filter(form_file::Column::ArchivedAt.is_not_null()).all(self.db).await?;
@@ -688,39 +678,32 @@ impl Directory<'_> {
     /// The assignments of a service: each area with the office id, sorted by office id so that
     /// resolving is stable.
     pub async fn responsibilities(&self, service_id: i64) -> Result<Vec<(Area, i64)>, StorageError> {
-        let slugs = self.slugs().await?;
         let rows = responsibility::Entity::find()
             .filter(responsibility::Column::ServiceId.eq(service_id))
             .order_by_asc(responsibility::Column::OfficeId)
             .order_by_asc(responsibility::Column::Id)
             .all(self.db)
             .await?;
-        rows.into_iter()
-            .map(|r| {
-                let m = slugs
-                    .get(&r.area_municipality_id)
-                    .map(|s| s.0.clone())
-                    .ok_or_else(|| corrupt("area", "no municipality"))?;
-                let values: Vec<&str> = r.area_values.lines().map(str::trim).filter(|v| !v.is_empty()).collect();
-                let area = match r.area_kind.as_str() {
-                    "places" => {
-                        Area::Places { municipality: m, places: values.into_iter().map(str::to_owned).collect() }
-                    }
-                    "postcodes" => Area::Postcodes {
-                        municipality: m,
-                        postcodes: values
-                            .into_iter()
-                            .map(Postcode::parse)
-                            .collect::<Result<_, _>>()
-                            .map_err(|e| corrupt("area", e))?,
-                    },
-                    "municipality" => Area::Municipality(m),
-                    "county" => Area::County(m),
-                    other => return Err(corrupt("area kind", other)),
-                };
-                Ok((area, r.office_id))
-            })
-            .collect()
+        let slugs = self.slugs().await?;
+        rows.into_iter().map(|r| area_of(&slugs, r).map(|(_, a, o)| (a, o))).collect()
+    }
+
+    /// Every service's assignments, by service id (see [`Directory::responsibilities`]), in
+    /// one query.
+    pub async fn all_responsibilities(&self) -> Result<HashMap<i64, Vec<(Area, i64)>>, StorageError> {
+        let rows = responsibility::Entity::find()
+            .order_by_asc(responsibility::Column::ServiceId)
+            .order_by_asc(responsibility::Column::OfficeId)
+            .order_by_asc(responsibility::Column::Id)
+            .all(self.db)
+            .await?;
+        let slugs = self.slugs().await?;
+        let mut out: HashMap<i64, Vec<(Area, i64)>> = HashMap::new();
+        for r in rows {
+            let (service, area, office) = area_of(&slugs, r)?;
+            out.entry(service).or_default().push((area, office));
+        }
+        Ok(out)
     }
 
     /// The ids of the services an office is responsible for anywhere.
@@ -1111,6 +1094,30 @@ impl Directory<'_> {
         );
         Ok(out)
     }
+}
+
+fn area_of(
+    slugs: &HashMap<i64, (Slug, MunicipalityKind)>,
+    r: responsibility::Model,
+) -> Result<(i64, Area, i64), StorageError> {
+    let m =
+        slugs.get(&r.area_municipality_id).map(|s| s.0.clone()).ok_or_else(|| corrupt("area", "no municipality"))?;
+    let values: Vec<&str> = r.area_values.lines().map(str::trim).filter(|v| !v.is_empty()).collect();
+    let area = match r.area_kind.as_str() {
+        "places" => Area::Places { municipality: m, places: values.into_iter().map(str::to_owned).collect() },
+        "postcodes" => Area::Postcodes {
+            municipality: m,
+            postcodes: values
+                .into_iter()
+                .map(Postcode::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|e| corrupt("area", e))?,
+        },
+        "municipality" => Area::Municipality(m),
+        "county" => Area::County(m),
+        other => return Err(corrupt("area kind", other)),
+    };
+    Ok((r.service_id, area, r.office_id))
 }
 
 fn service_record(r: service::Model, life: Vec<i64>, related: Vec<i64>) -> Result<ServiceRecord, StorageError> {

@@ -130,6 +130,27 @@ fn legal_links(t: Tr<'_>, prefix: &str, current_path: &str) -> Vec<Link> {
         .collect()
 }
 
+impl Chrome<'_> {
+    /// The document's `<title>`: "page – site", shortened to at most 70 characters (long
+    /// titles are cut off in tabs and search results): the site name goes first, then the
+    /// page title is cut at a word.
+    pub fn document_title(&self) -> String {
+        const MAX: usize = 70;
+        let full = format!("{} – {}", self.title, self.site_name);
+        if full.chars().count() <= MAX {
+            return full;
+        }
+        if self.title.chars().count() <= MAX {
+            return self.title.clone();
+        }
+        let mut cut: String = self.title.chars().take(MAX - 1).collect();
+        if let Some(space) = cut.rfind(' ') {
+            cut.truncate(space);
+        }
+        format!("{cut}…")
+    }
+}
+
 impl<'a> Chrome<'a> {
     fn base(state: &'a AppState, ctx: &RequestCtx, region: &RegionInfo, title: String) -> Self {
         let t = state.i18n.tr(ctx.locale);

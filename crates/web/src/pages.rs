@@ -289,6 +289,27 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError
             instances =
                 catalog.life_situations.iter().map(|l| route.replace("{life_situation}", l.slug.as_str())).collect();
         }
+        // Every service and life situation has a version per municipality too; the sitemap
+        // lists those that differ in substance: services with a local part of the municipality,
+        // and the top-level life situations its Bürgerservice page links to.
+        if route.starts_with("/{municipality}/") && route.contains("{service}") {
+            for (mid, sid) in catalog.locals.keys() {
+                if let (Some(m), Some(svc)) =
+                    (all.iter().find(|m| m.scope().raw_id() == *mid), catalog.service_by_id(*sid))
+                {
+                    paths.push(format!("/{}/buergerservice/leistungen/{}", m.slug(), svc.slug));
+                }
+            }
+            continue;
+        }
+        if route.starts_with("/{municipality}/") && route.contains("{life_situation}") {
+            instances = catalog
+                .life_situations
+                .iter()
+                .filter(|l| l.parent_id.is_none())
+                .map(|l| route.replace("{life_situation}", l.slug.as_str()))
+                .collect();
+        }
         for i in instances {
             if i.contains("{office}") {
                 paths.extend(

@@ -43,9 +43,19 @@ pub(crate) fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     let x_request_id = axum::http::HeaderName::from_static("x-request-id");
     let mut router = Router::new();
+    // PDF forms may be larger than the general body limit: their routes get their own (the
+    // handler counts the bytes again and answers with a page that says the limit).
+    let mut uploads = Router::new();
     for (spec, handler) in crate::staff::routes() {
-        router = router.route(spec.path, handler);
+        if spec.path.ends_with("/formulare") {
+            uploads = uploads.route(spec.path, handler);
+        } else {
+            router = router.route(spec.path, handler);
+        }
     }
+    let uploads = uploads
+        .with_state(state.clone())
+        .layer(RequestBodyLimitLayer::new(body_limit.max(crate::staff::services::UPLOAD_BODY_LIMIT)));
     router
         .route("/", get(pages::region_home))
         .route("/impressum", get(pages::region_legal))
@@ -95,10 +105,11 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/{municipality}/veranstaltungen/{id}/bild", get(events::pages::event_image))
         .fallback(|| async { error::AppError::NotFound })
         .with_state(state.clone())
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .merge(uploads)
         // Inner to outer: each `.layer` wraps everything above it.
         .layer(axum::middleware::from_fn_with_state(state.clone(), ctx::remember_language))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(CatchPanicLayer::custom(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::same_origin))
         .layer(axum::middleware::from_fn_with_state(state.clone(), error::render_errors))

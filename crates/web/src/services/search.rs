@@ -220,11 +220,7 @@ impl SiteSearch {
     }
 
     fn count_events(&self) -> usize {
-        self.index
-            .search(&SearchQuery { kinds: &[DocKind::Event], ..SearchQuery::new("") })
-            .map(|r| r.total)
-            .unwrap_or(0)
-            .max(self.marks.lock().map(|m| usize::try_from(m.events).unwrap_or(0)).unwrap_or(0))
+        self.index.count(DocKind::Event)
     }
 
     /// Searches.

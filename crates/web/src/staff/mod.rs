@@ -18,7 +18,7 @@ mod admin;
 mod events;
 mod feeds;
 pub(crate) mod login;
-mod services;
+pub(crate) mod services;
 pub mod session;
 
 pub use session::Staff;

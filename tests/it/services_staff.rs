@@ -1,0 +1,364 @@
+//! The Bürgerservice in the staff area: a municipality's overrides of the regional master text
+//! through the editor, the master-text editor of region editors, tenant isolation, and form
+//! uploads (checked PDFs only, older versions archived).
+
+use regioportal_domain::auth::{base32, totp};
+use regioportal_domain::pdf::{FormSheet, write_form_pdf};
+use regioportal_domain::services::ServiceField;
+use regioportal_tests::{Browser, Options, Page, TestApp, create_staff};
+
+const PW: &str = "ein sehr langes passwort";
+
+async fn signed_in(app: &TestApp, email: &str, grants: &[&str]) -> Browser {
+    create_staff(&app.store, email, PW, grants).await;
+    let mut b = Browser::new(app);
+    assert_eq!(b.login(email, PW).await.status, 303);
+    // Jena asks every staff member for a second factor: enrol one.
+    if b.get("/verwaltung").await.location.as_deref() == Some("/verwaltung/konto/zwei-faktor") {
+        let enrol = b.get("/verwaltung/konto/zwei-faktor").await;
+        let at = enrol.body.find("<code>").expect("the secret is shown") + 6;
+        let grouped = &enrol.body[at..at + enrol.body[at..].find("</code>").unwrap()];
+        let secret = base32::decode(&grouped.replace(' ', "")).expect("base32 secret");
+        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+        let res = b
+            .post("/verwaltung/konto/zwei-faktor", &[("csrf", &enrol.csrf()), ("code", &totp::code(&secret, now, 6))])
+            .await;
+        assert_eq!(res.status, 200, "the recovery codes: {}", res.body);
+    }
+    b
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// What a browser sends for the editor's text form as the page shows it: the CSRF token, every
+/// field's text, the ticked "override here" boxes and the note.
+fn editor_form(page: &Page) -> Vec<(String, String)> {
+    let body = &page.body;
+    let start = body.find("<form method=\"post\" action=\"/verwaltung/").expect("the editor form");
+    let end = start + body[start..].find("</form>").expect("end of the form");
+    let form = &body[start..end];
+    let mut out = vec![("csrf".to_owned(), page.csrf())];
+    for f in ServiceField::ALL {
+        let key = f.as_str();
+        if form.contains(&format!("name=\"override\" value=\"{key}\" checked")) {
+            out.push(("override".to_owned(), key.to_owned()));
+        }
+        let marker = format!("id=\"field-{key}\" name=\"{key}\"");
+        let at = form.find(&marker).unwrap_or_else(|| panic!("no field {key}"));
+        let tag_start = form[..at].rfind('<').unwrap();
+        let value = if form[tag_start..].starts_with("<textarea") {
+            let open_end = at + form[at..].find('>').unwrap() + 1;
+            let close = open_end + form[open_end..].find("</textarea>").unwrap();
+            unescape(&form[open_end..close])
+        } else {
+            let v = at + form[at..].find("value=\"").unwrap() + 7;
+            unescape(&form[v..v + form[v..].find('"').unwrap()])
+        };
+        out.push((key.to_owned(), value));
+    }
+    if let Some(at) = form.find("id=\"note\" name=\"note\"") {
+        let open_end = at + form[at..].find('>').unwrap() + 1;
+        let close = open_end + form[open_end..].find("</textarea>").unwrap();
+        out.push(("note".to_owned(), unescape(&form[open_end..close])));
+    }
+    out
+}
+
+fn set(form: &mut [(String, String)], key: &str, value: &str) {
+    let slot = form.iter_mut().find(|(k, _)| k == key).unwrap_or_else(|| panic!("no {key} in the form"));
+    slot.1 = value.to_owned();
+}
+
+fn tick(form: &mut Vec<(String, String)>, key: &str, on: bool) {
+    form.retain(|(k, v)| !(k == "override" && v == key));
+    if on {
+        form.push(("override".to_owned(), key.to_owned()));
+    }
+}
+
+async fn post(b: &mut Browser, path: &str, form: &[(String, String)]) -> Page {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    b.post(path, &pairs).await
+}
+
+async fn public(app: &TestApp, path: &str) -> String {
+    let (status, body) = app.get_text(path).await;
+    assert_eq!(status, 200, "{path}");
+    body
+}
+
+#[tokio::test]
+async fn overrides_inherit_the_master_text_field_by_field_through_the_editor() {
+    let app = TestApp::spawn().await;
+    app.seed_services().await;
+    let mut gera = signed_in(&app, "redaktion@gera.de", &["editor@gera"]).await;
+    let mut region = signed_in(&app, "redaktion@region.de", &["region_editor"]).await;
+
+    // The dashboards lead to the editors.
+    assert!(gera.get("/verwaltung").await.body.contains("href=\"/verwaltung/gera/buergerservice\""));
+    assert!(region.get("/verwaltung").await.body.contains("href=\"/verwaltung/buergerservice\""));
+
+    // The list: A–Z, with the count of Gera's overrides (the demo overrides fee_note).
+    let list = gera.get("/verwaltung/gera/buergerservice").await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("href=\"/verwaltung/gera/buergerservice/hundesteuer\""), "{}", list.body);
+
+    let page = gera.get("/verwaltung/gera/buergerservice/hundesteuer").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("hier überschrieben") && page.body.contains("aus der Region"));
+    assert!(!page.body.contains("/verwaltung/buergerservice/hundesteuer\""), "no master link for a local editor");
+    let mut form = editor_form(&page);
+    assert!(form.contains(&("override".to_owned(), "fee_note".to_owned())), "the demo override is ticked");
+
+    // A fee that is not one: 422, the summary links to the field, the input is kept.
+    tick(&mut form, "fees", true);
+    set(&mut form, "fees", "zwölf Euro");
+    let bad = post(&mut gera, "/verwaltung/gera/buergerservice/hundesteuer", &form).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("href=\"#field-fees\""), "{}", bad.body);
+    assert!(bad.body.contains("zwölf Euro"), "the input is kept");
+
+    // Gera overrides the fees.
+    set(&mut form, "fees", "42,00 | Gera-Testgebühr je Hund");
+    let saved = post(&mut gera, "/verwaltung/gera/buergerservice/hundesteuer", &form).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(saved.location.as_deref(), Some("/verwaltung/gera/buergerservice/hundesteuer?done=gespeichert"));
+    let page = gera.get("/verwaltung/gera/buergerservice/hundesteuer?done=gespeichert").await;
+    assert!(page.body.contains("Die Änderungen sind gespeichert."));
+    let list = gera.get("/verwaltung/gera/buergerservice").await;
+    assert!(list.body.contains("<strong class=\"rp-tag\">2</strong>"), "fee_note and fees");
+
+    let gera_page = public(&app, "/gera/buergerservice/leistungen/hundesteuer").await;
+    let jena_page = public(&app, "/jena/buergerservice/leistungen/hundesteuer").await;
+    assert!(gera_page.contains("Gera-Testgebühr je Hund"));
+    assert!(!jena_page.contains("Gera-Testgebühr je Hund"));
+    assert!(jena_page.contains("gebührenfrei"), "Jena shows the region's fee");
+
+    // A region editor changes the processing time in the master text: both show it, and Gera
+    // keeps its own fee.
+    assert_eq!(gera.get("/verwaltung/buergerservice/hundesteuer").await.status, 403);
+    let master = region.get("/verwaltung/buergerservice/hundesteuer").await;
+    assert_eq!(master.status, 200);
+    assert!(master.body.contains("99102013104000"), "the LeiKa key, read-only");
+    let mut mform = editor_form(&master);
+    set(&mut mform, "summary", "");
+    let bad = post(&mut region, "/verwaltung/buergerservice/hundesteuer", &mform).await;
+    assert_eq!(bad.status, 422, "a service needs a summary");
+    assert!(bad.body.contains("href=\"#field-summary\""));
+    let mut mform = editor_form(&master);
+    set(&mut mform, "processing_time", "Etwa drei Wochen (Testwert)");
+    let saved = post(&mut region, "/verwaltung/buergerservice/hundesteuer", &mform).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let gera_page = public(&app, "/gera/buergerservice/leistungen/hundesteuer").await;
+    let jena_page = public(&app, "/jena/buergerservice/leistungen/hundesteuer").await;
+    assert!(gera_page.contains("Etwa drei Wochen (Testwert)"));
+    assert!(jena_page.contains("Etwa drei Wochen (Testwert)"));
+    assert!(gera_page.contains("Gera-Testgebühr je Hund"));
+    let s = app.store.directory().service_by_slug("hundesteuer").await.unwrap().unwrap();
+    assert_eq!(s.leika.as_ref().map(|k| k.as_str()), Some("99102013104000"), "the key is kept");
+    assert!(s.content.name.starts_with("Hund zur Hundesteuer"), "the other fields are kept");
+
+    // Clearing the override brings the region's fee back.
+    let page = gera.get("/verwaltung/gera/buergerservice/hundesteuer").await;
+    let mut form = editor_form(&page);
+    tick(&mut form, "fees", false);
+    assert_eq!(post(&mut gera, "/verwaltung/gera/buergerservice/hundesteuer", &form).await.status, 303);
+    let gera_page = public(&app, "/gera/buergerservice/leistungen/hundesteuer").await;
+    assert!(!gera_page.contains("Gera-Testgebühr je Hund"));
+    assert!(gera_page.contains("gebührenfrei"));
+}
+
+#[tokio::test]
+async fn an_editor_of_jena_cannot_open_or_change_geras_services() {
+    let app = TestApp::spawn().await;
+    app.seed_services().await;
+    let mut jena = signed_in(&app, "redaktion@jena.de", &["editor@jena"]).await;
+    let own = jena.get("/verwaltung/jena/buergerservice/hundesteuer").await;
+    assert_eq!(own.status, 200, "{:?}", own.location);
+    let csrf = jena.get("/verwaltung/konto").await.csrf();
+    for path in ["/verwaltung/gera/buergerservice", "/verwaltung/gera/buergerservice/hundesteuer"] {
+        assert_eq!(jena.get(path).await.status, 403, "{path}");
+    }
+    let res = jena
+        .post(
+            "/verwaltung/gera/buergerservice/hundesteuer",
+            &[("csrf", &csrf), ("override", "fees"), ("fees", "1,00"), ("note", "Jena war hier")],
+        )
+        .await;
+    assert_eq!(res.status, 403);
+    let res =
+        upload(&app, &jena, "/verwaltung/gera/buergerservice/hundesteuer/formulare", &csrf, "Von Jena", &pdf("x"))
+            .await;
+    assert_eq!(res.status(), 403);
+    // Nor the region's master text.
+    assert_eq!(jena.get("/verwaltung/buergerservice/hundesteuer").await.status, 403);
+    let res = jena.post("/verwaltung/buergerservice/hundesteuer", &[("csrf", &csrf), ("name", "Jena")]).await;
+    assert_eq!(res.status, 403);
+    let gera = app.store.municipalities().by_slug("gera").await.unwrap().unwrap();
+    let id = app.store.directory().service_by_slug("hundesteuer").await.unwrap().unwrap().id;
+    let local = app.store.directory().local(gera.scope(), id).await.unwrap();
+    assert!(!local.overrides.is_set(ServiceField::Fees) && !local.note.contains("Jena"), "unchanged");
+    assert!(app.store.directory().forms(id, Some(gera.scope())).await.unwrap().iter().all(|f| f.title != "Von Jena"));
+}
+
+fn pdf(title: &str) -> Vec<u8> {
+    write_form_pdf(&FormSheet { title, subtitle: "Testformular", fields: &["Name", "Anschrift"], footer: "Gera" })
+}
+
+fn multipart(fields: &[(&str, &str)], file: &[u8], file_name: &str) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(format!("--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+    }
+    body.extend(
+        format!(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(file);
+    body.extend(b"\r\n--XyZ--\r\n");
+    body
+}
+
+async fn upload(app: &TestApp, b: &Browser, path: &str, csrf: &str, title: &str, file: &[u8]) -> reqwest::Response {
+    let body = multipart(
+        &[("csrf", csrf), ("title", title), ("language", "de"), ("version", "2026-03"), ("valid_from", "2026-03-01")],
+        file,
+        "formular.pdf",
+    );
+    app.client
+        .post(format!("{}{path}", app.base))
+        .header("cookie", format!("rp_session={}", b.cookie("rp_session").unwrap()))
+        .header("origin", app.base.clone())
+        .header("content-type", "multipart/form-data; boundary=XyZ")
+        .body(body)
+        .send()
+        .await
+        .expect("upload")
+}
+
+/// The download links of a form on a page, by the file name its title makes.
+fn links(body: &str, file_name: &str) -> Vec<String> {
+    body.match_indices("/buergerservice/formulare/")
+        .filter_map(|(at, _)| {
+            let rest = &body[at..];
+            let href = &rest[..rest.find('"')?];
+            href.ends_with(&format!("/{file_name}")).then(|| href.to_owned())
+        })
+        .collect()
+}
+
+fn stored_files(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .map_or(0, |entries| entries.flatten().map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 }).sum())
+    }
+    count(&app.data_dir.path().join("files"))
+}
+
+#[tokio::test]
+async fn uploaded_forms_are_checked_and_older_versions_archived() {
+    let app = TestApp::spawn_with(Options { body_limit: Some(16 << 20), ..Default::default() }).await;
+    app.seed_services().await;
+    let mut gera = signed_in(&app, "formulare@gera.de", &["editor@gera"]).await;
+    let page = gera.get("/verwaltung/gera/buergerservice/hundesteuer").await;
+    assert!(page.body.contains("enctype=\"multipart/form-data\""));
+    let csrf = page.csrf();
+    let path = "/verwaltung/gera/buergerservice/hundesteuer/formulare";
+    let public_path = "/gera/buergerservice/leistungen/hundesteuer";
+    let name = "Testformular-Gera.pdf";
+    let files_before = stored_files(&app);
+
+    // Refused: a PNG named .pdf, a PDF with JavaScript, a file over 10 MiB; nothing is stored.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0".to_vec();
+    let res = upload(&app, &gera, path, &csrf, "Testformular Gera", &png).await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Die Datei ist kein PDF"), "{body}");
+    assert!(body.contains("href=\"#form-file\""), "the summary links to the file input");
+    assert!(body.contains("value=\"Testformular Gera\""), "the title is kept");
+
+    let mut js = pdf("Mit Skript");
+    let at = js.windows(7).rposition(|w| w == b"xref\n0 ").expect("an xref table");
+    js.splice(at..at, b"99 0 obj\n<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>\nendobj\n".iter().copied());
+    let res = upload(&app, &gera, path, &csrf, "Testformular Gera", &js).await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Das PDF enthält JavaScript"), "{body}");
+
+    let mut huge = b"%PDF-1.7\n".to_vec();
+    huge.resize((10 << 20) + 1, b'%');
+    let res = upload(&app, &gera, path, &csrf, "Testformular Gera", &huge).await;
+    assert_eq!(res.status(), 413);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("größer als 10 MB"), "{body}");
+
+    assert!(links(&public(&app, public_path).await, name).is_empty(), "no refused form is shown");
+    assert_eq!(stored_files(&app), files_before, "no refused file is stored");
+
+    // Missing title: refused as well.
+    let res = upload(&app, &gera, path, &csrf, "  ", &pdf("Ohne Titel")).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("href=\"#form-title\""));
+
+    // Accepted, linked from the public page and downloadable.
+    let first = pdf("Testformular Gera, Fassung 1");
+    let res = upload(&app, &gera, path, &csrf, "Testformular Gera", &first).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let shown = links(&public(&app, public_path).await, name);
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    let old_href = shown[0].clone();
+    let res = app.get(&old_href).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), first);
+    assert!(links(&public(&app, "/jena/buergerservice/leistungen/hundesteuer").await, name).is_empty(), "Gera's only");
+    let editor = gera.get("/verwaltung/gera/buergerservice/hundesteuer?done=hochgeladen").await;
+    assert!(editor.body.contains(&old_href) && editor.body.contains("PDF, "), "listed in the editor");
+
+    // The same title again: the first version is archived, still downloadable.
+    let second = pdf("Testformular Gera, Fassung 2");
+    let res = upload(&app, &gera, path, &csrf, "Testformular Gera", &second).await;
+    assert_eq!(res.status(), 303);
+    let body = public(&app, public_path).await;
+    let shown = links(&body, name);
+    assert_eq!(shown.len(), 2, "the current one and the archived one: {shown:?}");
+    let new_href = shown.iter().find(|h| **h != old_href).expect("a new version").clone();
+    assert_eq!(app.get(&new_href).await.bytes().await.unwrap().to_vec(), second);
+    assert_eq!(app.get(&old_href).await.bytes().await.unwrap().to_vec(), first, "the archived one stays");
+    let editor = gera.get("/verwaltung/gera/buergerservice/hundesteuer").await;
+    let archive = editor.body.find("Ältere Fassungen").expect("an archive list");
+    assert!(editor.body[archive..].contains(&old_href), "listed as archived");
+    let gera_m = app.store.municipalities().by_slug("gera").await.unwrap().unwrap();
+    let id = app.store.directory().service_by_slug("hundesteuer").await.unwrap().unwrap().id;
+    let archived = app.store.directory().archived_forms(id, Some(gera_m.scope())).await.unwrap();
+    assert_eq!(archived.iter().filter(|f| f.title == "Testformular Gera").count(), 1);
+
+    // Regional forms: region editors only, shown in every municipality.
+    let mut region = signed_in(&app, "formulare@region.de", &["region_editor"]).await;
+    let rcsrf = region.get("/verwaltung/buergerservice/hundesteuer").await.csrf();
+    let res = upload(&app, &gera, "/verwaltung/buergerservice/hundesteuer/formulare", &csrf, "Regional", &first).await;
+    assert_eq!(res.status(), 403, "a local editor may not upload regional forms");
+    let res = upload(
+        &app,
+        &region,
+        "/verwaltung/buergerservice/hundesteuer/formulare",
+        &rcsrf,
+        "Regionales Testformular",
+        &pdf("Regional"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    for m in ["gera", "jena"] {
+        let body = public(&app, &format!("/{m}/buergerservice/leistungen/hundesteuer")).await;
+        assert_eq!(links(&body, "Regionales-Testformular.pdf").len(), 1, "{m}");
+    }
+}
