@@ -505,6 +505,27 @@ if (env.ready) {
   ];
   adminSteps.push(...adminRound('en'));
   for (const lang of LANGS) {
+    // The Bürgerservice editor of the municipality: every field "from the region", then an
+    // override that does not parse (422, input kept, error summary).
+    adminSteps.push({ id: 'service-local', title: 'Bürgerservice: local editor of a service', lang, route: '/verwaltung/{municipality}/buergerservice/{service_slug}', status: 200,
+      go: (s) => s.goto(`/verwaltung/${M}/buergerservice/hundesteuer` + langQ(lang)),
+      expect: expects({ has: ['staff-services-from-region', 'staff-services-save'] }) });
+    adminSteps.push({ id: 'service-local-error', title: 'Bürgerservice: local editor, a fee that is no fee', lang, route: '/verwaltung/{municipality}/buergerservice/{service_slug}', status: 422, errorSummary: true,
+      go: async (s) => {
+        await s.page.locator('#override-fees').check();
+        await s.page.locator('#field-fees').fill('viel Geld');
+        return s.submit('main form:has(#field-fees) button[type=submit]');
+      },
+      expect: expects({ has: ['error-summary-title'] }) });
+    adminSteps.push({ id: 'service-master-forbidden', title: '403: municipality administrator opens a master text', lang, route: '/verwaltung/buergerservice/{service_slug}', status: 403,
+      go: (s) => s.goto('/verwaltung/buergerservice/hundesteuer' + langQ(lang)),
+      expect: expects({ h1: 'error-title-403' }) });
+    // The region's master texts belong to region editors: a municipality administrator is refused.
+    adminSteps.push({ id: 'region-services-forbidden', title: '403: municipality administrator opens the region\'s master texts', lang, route: '/verwaltung/buergerservice', status: 403,
+      go: (s) => s.goto('/verwaltung/buergerservice' + langQ(lang)),
+      expect: expects({ h1: 'error-title-403' }) });
+  }
+  for (const lang of LANGS) {
     adminSteps.push({ id: 'account', title: 'account page (two sessions listed)', lang, route: '/verwaltung/konto', status: 200,
       wait: () => secondSession.promise,
       go: (s) => s.goto('/verwaltung/konto' + langQ(lang)),
