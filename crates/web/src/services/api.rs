@@ -463,18 +463,22 @@ pub async fn responsible(
         match whereabouts(&catalog, &snap, value) {
             Whereabouts::Known(c) => c,
             Whereabouts::Unknown => return Err(AppError::field(field, "empty")),
-            Whereabouts::Ambiguous(list) if super::common_answer(&catalog, &snap, s, &list, now).is_some() => {
-                common = super::common_answer(&catalog, &snap, s, &list, now);
-                citizen_of(common.as_ref().map(|a| a.citizen_municipality).ok_or(AppError::NotFound)?)
-            }
             Whereabouts::Ambiguous(list) => {
-                let names: Vec<String> =
-                    list.iter().map(|e| format!("{} {} ({})", e.postcode.as_str(), e.name, e.municipality)).collect();
-                return Err(AppError::Conflict(format!(
-                    "{value:?} fits several places; ask again with one of them as place, e.g. place={:?}: {}",
-                    names.first().map(|n| n.split(" (").next().unwrap_or("")).unwrap_or_default(),
-                    names.join("; ")
-                )));
+                if let Some(a) = super::common_answer(&catalog, &snap, s, &list, now) {
+                    let c = citizen_of(a.citizen_municipality);
+                    common = Some(a);
+                    c
+                } else {
+                    let names: Vec<String> = list
+                        .iter()
+                        .map(|e| format!("{} {} ({})", e.postcode.as_str(), e.name, e.municipality))
+                        .collect();
+                    return Err(AppError::Conflict(format!(
+                        "{value:?} fits several places; ask again with one of them as place, e.g. place={:?}: {}",
+                        names.first().map(|n| n.split(" (").next().unwrap_or("")).unwrap_or_default(),
+                        names.join("; ")
+                    )));
+                }
             }
             Whereabouts::Outside(code) => {
                 return Err(AppError::Validation(vec![FieldError {

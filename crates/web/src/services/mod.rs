@@ -384,11 +384,13 @@ pub fn common_answer<'a>(
     candidates: &[PlaceEntry],
     now: DateTime<Utc>,
 ) -> Option<Answer<'a>> {
+    // Only the office decides here; the full answer (hours, forms) is built once, below.
+    let assignments = catalog.responsibilities.get(&service.id)?;
     let mut offices = Vec::new();
     for e in candidates {
         let m = snap.by_slug(e.municipality.as_str())?;
         let citizen = Citizen { place: Some(e.name.clone()), postcode: Some(e.postcode.clone()), ..citizen_of(m) };
-        offices.push(answer(catalog, snap, service, &citizen, now)?.office.id);
+        offices.push(regioportal_domain::services::responsibility::resolve(assignments, &citizen)?.1);
     }
     offices.dedup();
     if offices.len() != 1 {
