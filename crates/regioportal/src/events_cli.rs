@@ -12,9 +12,11 @@ use crate::config::ConfigError;
 /// The events calendar.
 #[derive(Debug, Subcommand)]
 pub enum EventsCommand {
-    /// Import an iCalendar (.ics) file; events with a known UID are updated, never duplicated.
+    /// Import an iCalendar (.ics) file or feed; events with a known UID are updated, never
+    /// duplicated.
     Import {
-        /// The file ("-" reads standard input).
+        /// The file ("-" reads standard input), or the feed's address (https://, http:// or
+        /// webcal://).
         file: PathBuf,
         /// The municipality where the events take place (its slug, e.g. gera).
         #[arg(long)]
@@ -54,10 +56,23 @@ fn read_input(file: &PathBuf) -> Result<String, ConfigError> {
     })
 }
 
+/// Whether the argument is a feed's address rather than a file.
+fn is_url(s: &str) -> bool {
+    let lower = s.get(..10).unwrap_or(s).to_ascii_lowercase();
+    ["http://", "https://", "webcal://"].iter().any(|p| lower.starts_with(p))
+}
+
 /// Runs an events command.
 pub async fn run(store: &Store, cmd: EventsCommand) -> Result<(), ConfigError> {
     let EventsCommand::Import { file, municipality, publish, verbose } = cmd;
-    let text = read_input(&file)?;
+    let text = match file.to_str().filter(|f| is_url(f)) {
+        // The operator runs the CLI: addresses in the internal network are allowed, unlike
+        // the subscriptions staff add in the browser.
+        Some(url) => regioportal_web::fetch::fetch_ics(url, true)
+            .await
+            .map_err(|e| ConfigError(format!("cannot import {url}: {e}")))?,
+        None => read_input(&file)?,
+    };
     let m = store.municipalities().by_slug(&municipality).await.map_err(|e| ConfigError(e.to_string()))?.ok_or_else(
         || ConfigError(format!("{municipality:?} is not a municipality: see GET /api/v1/municipalities")),
     )?;

@@ -217,21 +217,51 @@ fn events_import_reports_per_event_and_bench_seed_generates() {
     let ics = dir.path().join("feed.ics");
     std::fs::write(
         &ics,
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a@x\r\nSUMMARY:Gut\r\nDTSTART;TZID=Europe/Berlin:20270301T100000\r\nLOCATION:Saal\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b@x\r\nSUMMARY:Ohne Beginn\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a@x\r\nSUMMARY:Gut\r\nDTSTART;TZID=Europe/Berlin:20270301T100000\r\nLOCATION:Saal\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b@x\r\nSUMMARY:Ohne Beginn\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:c@x\r\nSUMMARY:Vorstandssitzung\r\nCLASS:PRIVATE\r\nDTSTART;TZID=Europe/Berlin:20270302T180000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
     )
     .unwrap();
     let file = ics.to_str().unwrap();
     let (code, out, _) = run(&["events", "import", file, "--municipality", "gera"]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("1 created, 0 updated, 0 unchanged, 1 skipped"), "{out}");
+    assert!(out.contains("1 created, 0 updated, 0 unchanged, 2 skipped"), "{out}");
     assert!(out.contains("skipped") && out.contains("DTSTART"), "{out}");
+    assert!(
+        out.contains("\"Vorstandssitzung\"") && out.contains("CLASS:PRIVATE"),
+        "a private event is not published: {out}"
+    );
     let (_, again, _) = run(&["events", "import", file, "--municipality", "gera"]);
-    assert!(again.contains("0 created, 0 updated, 1 unchanged, 1 skipped"), "{again}");
+    assert!(again.contains("0 created, 0 updated, 1 unchanged, 2 skipped"), "{again}");
     let (code, _, err) = run(&["events", "import", file, "--municipality", "atlantis"]);
     assert_eq!(code, Some(1));
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     let (code, _, err) = run(&["events", "import", "/nonexistent.ics", "--municipality", "gera"]);
     assert_eq!(code, Some(1), "{err}");
+
+    // The same feed by its address, from a real HTTP server (Python's): unchanged, not duplicated.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut server = Command::new("python3")
+        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 serves the feed");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(20), "the HTTP server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = format!("http://127.0.0.1:{port}/feed.ics");
+    let (code, by_url, err) = run(&["events", "import", &url, "--municipality", "gera"]);
+    let missing = format!("http://127.0.0.1:{port}/missing.ics");
+    let (missing_code, _, missing_err) = run(&["events", "import", &missing, "--municipality", "gera"]);
+    server.kill().ok();
+    server.wait().ok();
+    assert_eq!(code, Some(0), "{err}");
+    assert!(by_url.contains("0 created, 0 updated, 1 unchanged, 2 skipped"), "{by_url}");
+    assert_eq!(missing_code, Some(1), "{missing_err}");
+    assert_eq!(missing_err.trim().lines().count(), 1, "one line: {missing_err}");
+    assert!(missing_err.contains("404"), "{missing_err}");
     let (code, out, err) = run(&["bench", "seed", "--events", "2000"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("bench seed: 2000 events"), "{out}");

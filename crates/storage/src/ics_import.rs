@@ -105,6 +105,15 @@ pub async fn import_ics(
             progress(n + 1, total);
             continue;
         }
+        if m.private {
+            report.lines.push(line(Outcome::Skipped(
+                "the event is marked private (CLASS:PRIVATE or CONFIDENTIAL) and is not published in a public \
+                 calendar: export it as CLASS:PUBLIC if it is meant for everyone"
+                    .into(),
+            )));
+            progress(n + 1, total);
+            continue;
+        }
         let ovs = overrides.get(m.uid.as_str()).cloned().unwrap_or_default();
         let imported = from_vevents(m, &ovs, zone);
         let outcome = match EventDraft::parse(&imported.input) {

@@ -180,6 +180,9 @@ pub struct VEvent {
     pub last_modified: Option<DateTime<Utc>>,
     /// When this copy was made (DTSTAMP); see [`CalendarMeta::dtstamp`] for the writer's default.
     pub dtstamp: Option<DateTime<Utc>>,
+    /// CLASS:PRIVATE or CLASS:CONFIDENTIAL: not for a public calendar (RFC 5545 3.8.1.3; an
+    /// unknown class counts as private, as the RFC asks).
+    pub private: bool,
 }
 
 impl VEvent {
@@ -204,6 +207,7 @@ impl VEvent {
             sequence: 0,
             last_modified: None,
             dtstamp: None,
+            private: false,
         }
     }
 

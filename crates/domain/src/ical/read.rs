@@ -459,6 +459,7 @@ impl RawEvent {
                         _ => None,
                     };
                 }
+                "CLASS" => event.private = !p.value.trim().eq_ignore_ascii_case("PUBLIC"),
                 "GEO" => event.geo = parse_geo(&p.value),
                 "CATEGORIES" => event.categories.extend(
                     split_unescaped(&p.value).into_iter().filter_map(|c| non_empty(unescape(c).trim().to_owned())),

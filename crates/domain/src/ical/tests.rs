@@ -976,3 +976,20 @@ fn many_events_are_read_in_linear_time() {
     let out = read(&text);
     assert_eq!(out.events.len(), 20_000);
 }
+
+#[test]
+fn a_class_other_than_public_marks_the_event_private() {
+    for (class, private) in [
+        ("", false),
+        ("CLASS:PUBLIC\r\n", false),
+        ("CLASS:PRIVATE\r\n", true),
+        ("CLASS:confidential\r\n", true),
+        ("CLASS:X-INTERN\r\n", true),
+    ] {
+        let text = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a@x\r\nSUMMARY:S\r\n{class}DTSTART:20270101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        );
+        let out = read_calendar(&text, Berlin);
+        assert_eq!(out.events[0].private, private, "{class:?}");
+    }
+}
