@@ -14,6 +14,7 @@ export function staffEnv() {
     password: process.env.E2E_STAFF_PASSWORD || '',
     admin: process.env.E2E_ADMIN_EMAIL || '',
     editor: process.env.E2E_EDITOR_EMAIL || '',
+    region: process.env.E2E_REGION_EMAIL || '',
     municipality: process.env.E2E_STAFF_MUNICIPALITY || 'gera',
   };
   const missing = Object.entries(env).filter(([, v]) => !v).map(([k]) => k);

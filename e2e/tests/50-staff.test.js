@@ -526,6 +526,44 @@ if (env.ready) {
       expect: expects({ h1: 'error-title-403' }) });
   }
   for (const lang of LANGS) {
+    // Offices, contacts and responsibilities of the municipality: each form, and each with a
+    // field error (422, error summary, the editor's input kept).
+    const office = `/verwaltung/${M}/aemter/h35`;
+    adminSteps.push({ id: 'office', title: 'office: details, hours preview, contacts, responsibilities', lang, route: '/verwaltung/{municipality}/aemter/{office}', status: 200,
+      go: (s) => s.goto(office + langQ(lang)),
+      expect: expects({ has: ['staff-offices-preview', 'staff-offices-assignments'] }) });
+    adminSteps.push({ id: 'office-error', title: 'office: unreadable opening hours', lang, route: '/verwaltung/{municipality}/aemter/{office}', status: 422, errorSummary: true,
+      go: async (s) => {
+        await s.page.locator('#office-weekly').fill('Xy 09:00-10:00');
+        return s.submit('main form:has(#office-weekly) button[type=submit]');
+      },
+      expect: expects({ has: ['error-summary-title', 'staff-offices-office-bad-hours'] }) });
+    adminSteps.push({ id: 'contact-new', title: 'office: new contact', lang, route: '/verwaltung/{municipality}/aemter/{office}/ansprechpartner/neu', status: 200,
+      go: (s) => s.goto(`${office}/ansprechpartner/neu` + langQ(lang)),
+      expect: expects({ has: ['staff-offices-contact-show-name'] }) });
+    adminSteps.push({ id: 'contact-new-error', title: 'office: new contact without a function', lang, route: '/verwaltung/{municipality}/aemter/{office}/ansprechpartner', status: 422, errorSummary: true,
+      go: (s) => s.submit('main form:has(#contact-function) button[type=submit]'),
+      expect: expects({ has: ['error-summary-title', 'staff-offices-office-missing'] }) });
+    adminSteps.push({ id: 'contact-edit', title: 'office: a contact', lang, route: '/verwaltung/{municipality}/aemter/{office}/ansprechpartner/{id}', status: 200,
+      go: async (s) => {
+        await s.goto(office + langQ(lang));
+        const href = await s.page.locator('main a[href*="/ansprechpartner/"]:not([href$="/neu"])').first().getAttribute('href');
+        return s.goto(href + langQ(lang));
+      },
+      expect: expects({ has: ['staff-offices-contact-function'] }) });
+    adminSteps.push({ id: 'assignment-new', title: 'office: new responsibility', lang, route: '/verwaltung/{municipality}/aemter/{office}/zustaendigkeiten/neu', status: 200,
+      go: (s) => s.goto(`${office}/zustaendigkeiten/neu` + langQ(lang)),
+      expect: expects({ has: ['staff-offices-kind-postcodes'] }) });
+    adminSteps.push({ id: 'assignment-error', title: 'office: a postcode not of the municipality', lang, route: '/verwaltung/{municipality}/aemter/{office}/zustaendigkeiten', status: 422, errorSummary: true,
+      go: async (s) => {
+        await s.page.locator('#assignment-service').selectOption({ index: 1 });
+        await s.page.locator('#assignment-kind-postcodes').check();
+        await s.page.locator('#assignment-values').fill('99999');
+        return s.submit('main form:has(#assignment-values) button[type=submit]');
+      },
+      expect: expects({ has: ['error-summary-title', 'staff-offices-area-unknown-postcodes'] }) });
+  }
+  for (const lang of LANGS) {
     adminSteps.push({ id: 'account', title: 'account page (two sessions listed)', lang, route: '/verwaltung/konto', status: 200,
       wait: () => secondSession.promise,
       go: (s) => s.goto('/verwaltung/konto' + langQ(lang)),
@@ -581,6 +619,43 @@ if (env.ready) {
         return s.submit('main form[action="/verwaltung/konto/zwei-faktor"] button[type=submit]');
       },
       expect: expects({ h1: 'staff-recovery-title', count: [['main li code', 10, 'recovery codes']] }) },
+  ]);
+
+  // A region editor: the master texts, a new service (and its field errors), the links of a
+  // service, the tree of life situations with a new one and a refused loop.
+  flow('region', 'region editor', {}, [
+    { id: 'region-login', title: 'dashboard (region editor)', lang: 'de', route: '/verwaltung', status: 200,
+      go: (s) => login(s, env.region, env.password, 'de'),
+      expect: expects({ h1: 'staff-dashboard-title', count: [['main a[href="/verwaltung/buergerservice"]', 1, 'link to the master texts']] }) },
+    ...LANGS.flatMap((lang) => [
+      { id: 'region-list', title: 'the region\'s master texts', lang, route: '/verwaltung/buergerservice', status: 200,
+        go: (s) => s.goto('/verwaltung/buergerservice' + langQ(lang)),
+        expect: expects({ has: ['staff-catalogue-new-service', 'staff-catalogue-life'] }) },
+      { id: 'master', title: 'master text of a service, with its links', lang, route: '/verwaltung/buergerservice/{service_slug}', status: 200,
+        go: (s) => s.goto('/verwaltung/buergerservice/hundesteuer' + langQ(lang)),
+        expect: expects({ has: ['staff-catalogue-links', 'staff-catalogue-related'] }) },
+      { id: 'service-new', title: 'new service form', lang, route: '/verwaltung/buergerservice/neu', status: 200,
+        go: (s) => s.goto('/verwaltung/buergerservice/neu' + langQ(lang)),
+        expect: expects({ h1: 'staff-catalogue-new-service' }) },
+      { id: 'service-new-error', title: 'new service form, no name and a bad LeiKa key', lang, route: '/verwaltung/buergerservice', status: 422, errorSummary: true,
+        go: async (s) => {
+          await s.page.locator('#new-leika').fill('123');
+          return s.submit('main form[action="/verwaltung/buergerservice"] button[type=submit]');
+        },
+        expect: expects({ has: ['error-summary-title', 'staff-catalogue-error-leika'] }) },
+      { id: 'life-list', title: 'life situations', lang, route: '/verwaltung/buergerservice/lebenslagen', status: 200,
+        go: (s) => s.goto('/verwaltung/buergerservice/lebenslagen' + langQ(lang)),
+        expect: expects({ h1: 'staff-catalogue-life' }) },
+      { id: 'life-new', title: 'new life situation', lang, route: '/verwaltung/buergerservice/lebenslagen/neu', status: 200,
+        go: (s) => s.goto('/verwaltung/buergerservice/lebenslagen/neu' + langQ(lang)),
+        expect: expects({ h1: 'staff-catalogue-life-new' }) },
+      { id: 'life-new-error', title: 'new life situation, submitted empty', lang, route: '/verwaltung/buergerservice/lebenslagen', status: 422, errorSummary: true,
+        go: (s) => s.submit('main form[action="/verwaltung/buergerservice/lebenslagen"] button[type=submit]'),
+        expect: expects({ has: ['error-summary-title', 'staff-catalogue-error-life-name'] }) },
+      { id: 'life-edit', title: 'a life situation with its services', lang, route: '/verwaltung/buergerservice/lebenslagen/{life_slug}', status: 200,
+        go: (s) => s.goto('/verwaltung/buergerservice/lebenslagen/umzug' + langQ(lang)),
+        expect: expects({ has: ['staff-catalogue-life-services'] }) },
+    ]),
   ]);
 
   // An editor of the municipality: dashboard, and 403 on the users page.

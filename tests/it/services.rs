@@ -241,3 +241,44 @@ async fn pages_of_the_directory_render_in_both_languages() {
     assert!(xml.contains("/buergerservice/leistungen/kfz-zulassung") && xml.contains("/aemter/zulassungsstelle"));
     app.stop().await.unwrap();
 }
+
+/// A municipality's own name and synonyms of a service are searchable, and its search page
+/// shows the service in its words.
+#[tokio::test]
+async fn a_municipalitys_own_words_for_a_service_find_it() {
+    let app = TestApp::spawn().await;
+    app.seed_services().await;
+    let dir = app.store.directory();
+    let svc = dir.service_by_slug("hundesteuer").await.unwrap().unwrap();
+    let gera = app.store.municipalities().by_slug("gera").await.unwrap().unwrap();
+    let (_, before) = app.get_text("/gera/buergerservice/suche?q=Vierbeinerabgabe").await;
+    assert!(!before.contains("/gera/buergerservice/leistungen/hundesteuer"), "not found before");
+    let mut overrides = ServiceOverrides::default();
+    overrides.set(ServiceField::Name, "Hundesteuer der Stadt Gera (Test)").unwrap();
+    overrides.set(ServiceField::Synonyms, "Vierbeinerabgabe").unwrap();
+    dir.set_local(gera.scope(), svc.id, &LocalPart { overrides, note: String::new(), updated_at: None }, &Actor::cli())
+        .await
+        .unwrap();
+    let (status, html) = app.get_text("/gera/buergerservice/suche?q=Vierbeinerabgabe").await;
+    assert_eq!(status, 200);
+    let hit = html.find("href=\"/gera/buergerservice/leistungen/hundesteuer\"").expect("Gera's synonym finds it");
+    assert!(html[hit..].contains("Hundesteuer der Stadt Gera (Test)"), "shown with Gera's name");
+    let (_, jena) = app.get_text("/jena/buergerservice/suche?q=Hundesteuer").await;
+    assert!(!jena.contains("der Stadt Gera (Test)"), "Jena shows the regional name");
+}
+
+/// The English pages mark the catalogue's German texts as German (WCAG 3.1.2 Language of
+/// Parts), so that a screen reader reads them with a German voice; German pages need no mark.
+#[tokio::test]
+async fn german_content_on_english_pages_is_marked_as_german() {
+    let app = TestApp::spawn().await;
+    app.seed_services().await;
+    let (_, en) = app.get_text("/buergerservice/leistungen/kfz-zulassung?lang=en").await;
+    assert!(en.contains("<html lang=\"en\""), "an English page");
+    assert!(en.contains("<h1 class=\"rp-heading-xl\" lang=\"de\">Kfz-Zulassung</h1>"), "the service's name is German");
+    assert!(en.contains("<div class=\"rp-prose\" lang=\"de\">"), "so is its description");
+    let (_, de) = app.get_text("/buergerservice/leistungen/kfz-zulassung").await;
+    assert!(de.contains("<h1 class=\"rp-heading-xl\">Kfz-Zulassung</h1>"), "no mark on German pages");
+    let (_, search) = app.get_text("/buergerservice/suche?q=Ausweis&lang=en").await;
+    assert!(search.contains("<h2 class=\"rp-heading-s rp-mb-0\" lang=\"de\">"), "search results too");
+}

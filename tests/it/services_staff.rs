@@ -28,6 +28,10 @@ async fn signed_in(app: &TestApp, email: &str, grants: &[&str]) -> Browser {
     b
 }
 
+fn refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
 fn unescape(s: &str) -> String {
     s.replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -361,4 +365,273 @@ async fn uploaded_forms_are_checked_and_older_versions_archived() {
         let body = public(&app, &format!("/{m}/buergerservice/leistungen/hundesteuer")).await;
         assert_eq!(links(&body, "Regionales-Testformular.pdf").len(), 1, "{m}");
     }
+}
+
+async fn kfz_responsible(app: &TestApp, query: &str) -> serde_json::Value {
+    let id = app.store.directory().service_by_slug("kfz-zulassung").await.unwrap().unwrap().id;
+    let (status, r) = app.get_json(&format!("/api/v1/services/{id}/responsible?{query}")).await;
+    assert_eq!(status, 200, "{r}");
+    r
+}
+
+/// The county keeps its offices in the staff area: hours (refused with the line when
+/// unreadable, nothing stored), a contact whose name stays private, a new branch office, and
+/// a postcode of one of its towns routed to that branch — which the Zuständigkeitsfinder
+/// answers at once and forgets when the assignment is removed. Another municipality's area
+/// cannot be taken.
+#[tokio::test]
+async fn a_county_editor_keeps_its_offices_and_routes_a_town_by_postcode() {
+    let app = TestApp::spawn().await;
+    app.seed_services().await;
+    let mut b = signed_in(&app, "kreis@altenburgerland.de", &["editor@altenburger-land"]).await;
+    let list = b.get("/verwaltung/altenburger-land/aemter").await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("href=\"/verwaltung/altenburger-land/aemter/zulassungsstelle\""), "{}", list.body);
+
+    // The office page: the stored hours, the computed week, the contacts (a private name marked).
+    let base = "/verwaltung/altenburger-land/aemter/zulassungsstelle";
+    let page = b.get(base).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Di 08:00-12:00, 13:30-18:00"), "the weekly hours as text");
+    assert!(page.body.contains("Katrin Schablone (Demo) (nicht öffentlich)"), "a private name is marked");
+    assert!(page.body.contains("aria-current=\"date\""), "the week preview");
+
+    let good = |weekly: &str, email: &str| {
+        vec![
+            ("csrf".to_owned(), page.csrf()),
+            ("name".to_owned(), "Kfz-Zulassungsstelle des Landkreises Altenburger Land".to_owned()),
+            ("street".to_owned(), "Martin-Luther-Straße 1a".to_owned()),
+            ("postcode".to_owned(), "04600".to_owned()),
+            ("city".to_owned(), "Altenburg".to_owned()),
+            ("phone".to_owned(), "+49 3447 586-602".to_owned()),
+            ("email".to_owned(), email.to_owned()),
+            ("weekly".to_owned(), weekly.to_owned()),
+            ("exceptions".to_owned(), "2026-12-24 geschlossen Heiligabend".to_owned()),
+        ]
+    };
+    let bad = b.post(base, &refs(&good("Mo 08:00-12:00\nXy 09:00-10:00", "kfz@"))).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("href=\"#office-weekly\"") && bad.body.contains("line 2"), "{}", bad.body);
+    assert!(bad.body.contains("href=\"#office-email\""), "every problem at once");
+    assert!(bad.body.contains("Xy 09:00-10:00"), "the editor's text is kept");
+    assert!(
+        kfz_responsible(&app, "postcode=04626").await["office"]["opening_hours"]
+            .as_str()
+            .unwrap()
+            .contains("13:30-18:00")
+    );
+    let saved = b.post(base, &refs(&good("Mo-Fr 07:30-12:00", "kfz.zulassung@altenburgerland.de"))).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let r = kfz_responsible(&app, "postcode=04626").await;
+    assert_eq!(r["office"]["opening_hours"], "Mo-Fr 07:30-12:00", "the finder answers with the new hours at once");
+
+    // A contact whose name is not shown.
+    let form = b.get(&format!("{base}/ansprechpartner/neu")).await;
+    assert_eq!(form.status, 200);
+    let shown_without_name = b
+        .post(
+            &format!("{base}/ansprechpartner"),
+            &[("csrf", &form.csrf()), ("function", "Fahrerlaubnisse"), ("show_name", "1")],
+        )
+        .await;
+    assert_eq!(shown_without_name.status, 422);
+    assert!(shown_without_name.body.contains("href=\"#contact-name\""));
+    let added = b
+        .post(
+            &format!("{base}/ansprechpartner"),
+            &[("csrf", &form.csrf()), ("function", "Fahrerlaubnisse"), ("name", "Erika Probe (Demo)")],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let (_, public) = app.get_text("/altenburger-land/buergerservice/aemter/zulassungsstelle").await;
+    assert!(public.contains("Fahrerlaubnisse") && !public.contains("Erika Probe"), "only the function is public");
+
+    // A branch office in Schmölln, responsible for Kfz-Zulassung for the town's postcode.
+    let new = b.get("/verwaltung/altenburger-land/aemter/neu").await;
+    let created = b
+        .post(
+            "/verwaltung/altenburger-land/aemter",
+            &[("csrf", &new.csrf()), ("name", "Außenstelle Schmölln (Demo)"), ("weekly", "Di 09:00-12:00")],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let branch = "/verwaltung/altenburger-land/aemter/aussenstelle-schmoelln-demo";
+    assert_eq!(created.location.as_deref(), Some(&*format!("{branch}?done=angelegt")));
+    let form = b.get(&format!("{branch}/zustaendigkeiten/neu")).await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains("value=\"schmoelln\""), "a county may assign its towns' areas");
+    assert!(!form.body.contains("value=\"jena\""), "but no other municipality's");
+    let csrf = form.csrf();
+    let assign = |m: &'static str, values: &'static str| {
+        [
+            ("csrf", csrf.as_str()),
+            ("service", "kfz-zulassung"),
+            ("area_municipality", m),
+            ("kind", "postcodes"),
+            ("values", values),
+        ]
+    };
+    let to = format!("{branch}/zustaendigkeiten");
+    let wrong = b.post(&to, &assign("schmoelln", "04600")).await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("04626"), "the message lists the town's postcodes: {}", wrong.body);
+    assert_eq!(b.post(&to, &assign("jena", "07743")).await.status, 422, "not another municipality's area");
+    let ok = b.post(&to, &assign("schmoelln", "04626")).await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert_eq!(b.post(&to, &assign("schmoelln", "04626")).await.status, 422, "not twice");
+
+    let r = kfz_responsible(&app, "place=Schm%C3%B6lln").await;
+    assert_eq!(r["office"]["name"], "Außenstelle Schmölln (Demo)", "postcodes beat the county: {r}");
+    // 04626 is also the postcode of places the county serves itself, which still go to the
+    // county office: the postcode alone no longer decides, so the finder asks for the place.
+    let id = app.store.directory().service_by_slug("kfz-zulassung").await.unwrap().unwrap().id;
+    let (status, r) = app.get_json(&format!("/api/v1/services/{id}/responsible?postcode=04626")).await;
+    assert_eq!(status, 409, "{r}");
+    assert!(r["detail"].as_str().unwrap().contains("Posterstein (altenburger-land)"), "{r}");
+    let r = kfz_responsible(&app, "place=Posterstein").await;
+    assert!(r["office"]["name"].as_str().unwrap().contains("Zulassungsstelle"), "{r}");
+    let r = kfz_responsible(&app, "postcode=04600").await;
+    assert!(r["office"]["name"].as_str().unwrap().contains("Zulassungsstelle"), "Altenburg still goes to the county");
+
+    // Removed again: the county office answers for Schmölln once more.
+    let page = b.get(branch).await;
+    let at = page.body.find("/zustaendigkeiten/").expect("the remove button");
+    let action_start = page.body[..at].rfind('"').unwrap() + 1;
+    let action = &page.body[action_start..at + page.body[at..].find('"').unwrap()];
+    assert!(action.ends_with("/entfernen"), "{action}");
+    assert_eq!(b.post(action, &[("csrf", &page.csrf())]).await.status, 303);
+    let r = kfz_responsible(&app, "postcode=04626").await;
+    assert!(r["office"]["name"].as_str().unwrap().contains("Zulassungsstelle"), "{r}");
+
+    // Everything is in the county's audit log.
+    let county = app.store.municipalities().by_slug("altenburger-land").await.unwrap().unwrap();
+    let audit = app
+        .store
+        .audit()
+        .list(regioportal_storage::AuditScope::Municipality(county.scope()), &Default::default())
+        .await
+        .unwrap();
+    for kind in ["office", "contact", "responsibility"] {
+        assert!(audit.iter().any(|e| e.entity_type == kind), "{kind} is audited");
+    }
+
+    // Gera's editor reaches none of it.
+    let mut gera = signed_in(&app, "erika@gera.de", &["editor@gera"]).await;
+    assert_eq!(gera.get("/verwaltung/altenburger-land/aemter").await.status, 403);
+    assert_eq!(gera.get(base).await.status, 403);
+}
+
+/// Region editors grow the catalogue in the staff area: a new service (with a checked LeiKa
+/// key), its life situations and related services, and a new sub-topic in the tree of life
+/// situations, which cannot be filed below itself. A municipality's editor may do none of it.
+#[tokio::test]
+async fn region_editors_add_services_and_keep_the_tree_of_life_situations() {
+    let app = TestApp::spawn().await;
+    app.seed_services().await;
+    let mut region = signed_in(&app, "katalog@region.de", &["region_editor"]).await;
+    let form = region.get("/verwaltung/buergerservice/neu").await;
+    assert_eq!(form.status, 200);
+    let bad = region
+        .post(
+            "/verwaltung/buergerservice",
+            &[("csrf", &form.csrf()), ("name", ""), ("summary", "Fällen geschützter Bäume."), ("leika", "123")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("href=\"#new-name\"") && bad.body.contains("href=\"#new-leika\""), "{}", bad.body);
+    let created = region
+        .post(
+            "/verwaltung/buergerservice",
+            &[
+                ("csrf", &form.csrf()),
+                ("name", "Baumfällgenehmigung (Test)"),
+                ("summary", "Genehmigung zum Fällen geschützter Bäume."),
+                ("level", "municipality"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    assert_eq!(created.location.as_deref(), Some("/verwaltung/buergerservice/baumfaellgenehmigung-test?done=angelegt"));
+    let again = region
+        .post(
+            "/verwaltung/buergerservice",
+            &[("csrf", &form.csrf()), ("name", "Baumfällgenehmigung (Test)"), ("summary", "Noch einmal.")],
+        )
+        .await;
+    assert_eq!(again.location.as_deref(), Some("/verwaltung/buergerservice/baumfaellgenehmigung-test-2?done=angelegt"));
+
+    // Links: under "Bauen und Wohnen", related to the building permit.
+    let dir = app.store.directory();
+    let life = dir.life_situations().await.unwrap();
+    let bauen = life.iter().find(|l| l.slug.as_str() == "bauen-wohnen").unwrap();
+    let services = dir.services().await.unwrap();
+    let related = services.iter().find(|s| s.slug.as_str() == "baugenehmigung").unwrap_or(&services[0]);
+    let editor = region.get("/verwaltung/buergerservice/baumfaellgenehmigung-test").await;
+    assert!(editor.body.contains("id=\"verknuepfungen\""), "the links section");
+    let saved = region
+        .post(
+            "/verwaltung/buergerservice/baumfaellgenehmigung-test/verknuepfungen",
+            &[
+                ("csrf", &editor.csrf()),
+                ("life_situation", &bauen.id.to_string()),
+                ("related", &related.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let (_, page) = app.get_text("/buergerservice/lebenslagen/bauen-wohnen").await;
+    assert!(page.contains("Baumfällgenehmigung (Test)"), "listed under its life situation");
+    let (_, page) = app.get_text("/buergerservice/leistungen/baumfaellgenehmigung-test").await;
+    assert!(page.contains(&related.content.name), "the related service is linked");
+
+    // A sub-topic of "Bauen und Wohnen"; "Bauen und Wohnen" cannot go below it.
+    let new = region.get("/verwaltung/buergerservice/lebenslagen/neu").await;
+    let created = region
+        .post(
+            "/verwaltung/buergerservice/lebenslagen",
+            &[
+                ("csrf", &new.csrf()),
+                ("name", "Garten und Bäume (Test)"),
+                ("summary", "Bäume fällen, Hecken schneiden."),
+                ("parent", &bauen.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let child = dir.life_situations().await.unwrap().into_iter().find(|l| l.name == "Garten und Bäume (Test)").unwrap();
+    assert_eq!(child.parent_id, Some(bauen.id));
+    let list = region.get("/verwaltung/buergerservice/lebenslagen").await;
+    assert!(list.body.contains("Garten und Bäume (Test)"));
+    let edit = region.get("/verwaltung/buergerservice/lebenslagen/bauen-wohnen").await;
+    assert!(!edit.body.contains(&format!("<option value=\"{}\"", child.id)), "its own sub-topic is no parent choice");
+    let looped = region
+        .post(
+            "/verwaltung/buergerservice/lebenslagen/bauen-wohnen",
+            &[
+                ("csrf", &edit.csrf()),
+                ("name", &bauen.name),
+                ("summary", &bauen.summary),
+                ("parent", &child.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(looped.status, 422, "{}", looped.body);
+    assert!(looped.body.contains("href=\"#life-parent\""));
+    assert_eq!(dir.life_situations().await.unwrap().iter().find(|l| l.id == bauen.id).unwrap().parent_id, None);
+
+    // A municipality's editor is refused every page and every change.
+    let mut gera = signed_in(&app, "erika@gera.de", &["editor@gera"]).await;
+    for path in [
+        "/verwaltung/buergerservice/neu",
+        "/verwaltung/buergerservice/lebenslagen",
+        "/verwaltung/buergerservice/lebenslagen/bauen-wohnen",
+    ] {
+        assert_eq!(gera.get(path).await.status, 403, "{path}");
+    }
+    let csrf = gera.get("/verwaltung/konto").await.csrf();
+    let refused = gera
+        .post("/verwaltung/buergerservice", &[("csrf", &csrf), ("name", "Einbruch"), ("summary", "Nicht erlaubt.")])
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(dir.service_by_slug("einbruch").await.unwrap().is_none());
 }

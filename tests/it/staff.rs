@@ -492,17 +492,32 @@ async fn no_role_of_one_municipality_changes_another() {
         .unwrap()
         .len();
 
+    // Jena's Bürgerservice: an office with a contact and an assignment.
+    app.seed_services().await;
+    let dir = app.store.directory();
+    let jena_office = dir.offices(jena.scope()).await.unwrap().into_iter().find(|o| !o.contacts.is_empty()).unwrap();
+    let jena_contact = jena_office.contacts[0].id.to_string();
+    let jena_assignment = dir.office_responsibilities(jena.scope(), jena_office.id).await.unwrap()[0].id.to_string();
+    let service_slug = dir.services().await.unwrap()[0].slug.to_string();
+
     let table = access_table();
     let mut checked = 0;
     for spec in table.iter().filter(|s| s.method != axum::http::Method::GET) {
-        let path = spec.path.replace("{municipality}", "jena").replace(
-            "{id}",
-            &match spec.path {
-                p if p.contains("zugangsschluessel") => jena_token_id.to_string(),
-                p if p.contains("veranstaltungen") => jena_event_id.clone(),
-                _ => victim_session.to_string(),
-            },
-        );
+        let path = spec
+            .path
+            .replace("{municipality}", "jena")
+            .replace("{office}", jena_office.slug.as_str())
+            .replace("{service_slug}", &service_slug)
+            .replace(
+                "{id}",
+                &match spec.path {
+                    p if p.contains("zugangsschluessel") => jena_token_id.to_string(),
+                    p if p.contains("veranstaltungen") => jena_event_id.clone(),
+                    p if p.contains("ansprechpartner") => jena_contact.clone(),
+                    p if p.contains("zustaendigkeiten") => jena_assignment.clone(),
+                    _ => victim_session.to_string(),
+                },
+            );
         let form: Vec<(&str, String)> = vec![
             ("email", "intruder@jena.de".into()),
             ("display_name", "Intruder".into()),
@@ -516,6 +531,12 @@ async fn no_role_of_one_municipality_changes_another() {
             ("venue_name", "Nowhere".into()),
             ("categories", "sonstiges".into()),
             ("decision", "publish".into()),
+            ("function", "Intruder".into()),
+            ("service", service_slug.clone()),
+            ("kind", "municipality".into()),
+            ("area_municipality", "jena".into()),
+            ("weekly", "Mo-Fr 00:00-24:00".into()),
+            ("note", "Intruded".into()),
         ];
         match spec.access {
             // Login, reset: no session is involved; their own tests cover them.
@@ -524,7 +545,9 @@ async fn no_role_of_one_municipality_changes_another() {
             | Access::ManageMunicipality
             | Access::AuditLog
             | Access::ModerateEvents
-            | Access::EditEvents => {}
+            | Access::EditEvents
+            | Access::EditServices
+            | Access::EditRegionTexts => {}
         }
         // Own-account routes without an id act on the signed-in person only, by construction;
         // those with an id are tried with the victim's.
@@ -540,6 +563,8 @@ async fn no_role_of_one_municipality_changes_another() {
         }
     }
     assert!(checked >= 12, "the matrix covered {checked} cases");
+    let office_after = dir.office(jena.scope(), jena_office.slug.as_str()).await.unwrap().unwrap();
+    assert_eq!(office_after, jena_office, "Jena's office, contacts and hours are unchanged");
     // Nothing changed in Jena.
     let audit_after = app
         .store

@@ -63,6 +63,29 @@ impl Slug {
         if ok_len && ok_chars && ok_hyphens { Ok(Self(s.to_owned())) } else { Err(IdError::Slug(s.to_owned())) }
     }
 
+    /// A slug made from a name: German umlauts and ß transliterated, everything else that is
+    /// not a letter or digit a hyphen, at most 63 characters. None when too little is left
+    /// (the caller then asks for a slug).
+    pub fn from_name(name: &str) -> Option<Self> {
+        let mut out = String::new();
+        for c in name.trim().to_lowercase().chars() {
+            match c {
+                'ä' => out.push_str("ae"),
+                'ö' => out.push_str("oe"),
+                'ü' => out.push_str("ue"),
+                'ß' => out.push_str("ss"),
+                'a'..='z' | '0'..='9' => out.push(c),
+                _ if !out.ends_with('-') && !out.is_empty() => out.push('-'),
+                _ => {}
+            }
+        }
+        let mut cut: String = out.chars().take(63).collect();
+        while cut.ends_with('-') {
+            cut.pop();
+        }
+        Self::parse(&cut).ok()
+    }
+
     /// Whether the portal itself uses this path segment.
     pub fn is_reserved(&self) -> bool {
         RESERVED_SLUGS.contains(&self.0.as_str())
@@ -193,6 +216,15 @@ impl MunicipalityKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slugs_from_names() {
+        let s = |n: &str| Slug::from_name(n).map(|s| s.as_str().to_owned());
+        assert_eq!(s("Bürgerbüro Gößnitz").as_deref(), Some("buergerbuero-goessnitz"));
+        assert_eq!(s("  Kfz-Zulassung (Landratsamt)  ").as_deref(), Some("kfz-zulassung-landratsamt"));
+        assert_eq!(s("!!"), None);
+        assert_eq!(s(&"a".repeat(100)).map(|s| s.len()), Some(63));
+    }
 
     #[test]
     fn slugs() {

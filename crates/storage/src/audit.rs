@@ -105,8 +105,8 @@ pub enum AuditScope<'a> {
     Municipality(&'a TenantScope),
 }
 
-/// Filters of the log view.
-#[derive(Debug, Clone, Default)]
+/// Filters of the log view. The default filters nothing and returns up to the cap.
+#[derive(Debug, Clone)]
 pub struct AuditFilter {
     /// Only entries whose actor label contains this.
     pub actor: Option<String>,
@@ -118,6 +118,14 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
     /// At most this many, newest first (capped at 10,000).
     pub limit: u64,
+}
+
+impl Default for AuditFilter {
+    fn default() -> Self {
+        // Not 0: a default filter that silently returned one entry made comparisons of the
+        // log before and after an action meaningless.
+        Self { actor: None, entity_type: None, from: None, to: None, limit: 10_000 }
+    }
 }
 
 /// One entry as read.

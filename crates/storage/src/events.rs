@@ -323,14 +323,11 @@ pub struct Events<'a> {
 }
 
 /// Raises the shared event version inside a write transaction (other nodes poll it).
+/// The events' change counter.
+const VERSION: crate::counter::Counter = crate::counter::Counter("event_version");
+
 async fn bump(db: &impl ConnectionTrait) -> Result<(), StorageError> {
-    use sea_orm::sea_query::Query;
-    let mut q = Query::update();
-    q.table(sea_orm::sea_query::Alias::new("event_version"))
-        .value(sea_orm::sea_query::Alias::new("version"), Expr::col(sea_orm::sea_query::Alias::new("version")).add(1))
-        .and_where(Expr::col(sea_orm::sea_query::Alias::new("id")).eq(1));
-    db.execute(&q).await?;
-    Ok(())
+    VERSION.bump(db).await
 }
 
 impl Events<'_> {
@@ -346,15 +343,7 @@ impl Events<'_> {
 
     /// The shared event version: raised by every change on any node.
     pub async fn version(&self) -> Result<i64, StorageError> {
-        use sea_orm::sea_query::Query;
-        use sea_orm::{FromQueryResult, JsonValue};
-        let mut q = Query::select();
-        q.column(sea_orm::sea_query::Alias::new("version"))
-            .from(sea_orm::sea_query::Alias::new("event_version"))
-            .and_where(Expr::col(sea_orm::sea_query::Alias::new("id")).eq(1));
-        let backend = self.db.get_database_backend();
-        let row = JsonValue::find_by_statement(backend.build(&q)).one(self.db).await?;
-        Ok(row.and_then(|r| r.get("version").and_then(serde_json::Value::as_i64)).unwrap_or(0))
+        VERSION.read(self.db).await
     }
 
     /// Stores a new event of the scope's municipality.

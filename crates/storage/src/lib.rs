@@ -23,6 +23,7 @@
 //! ```
 
 mod audit;
+mod counter;
 mod db;
 mod directory;
 mod entity;
@@ -45,8 +46,8 @@ mod tokens;
 pub use audit::{Actor, Audit, AuditEntry, AuditFilter, AuditScope, Change};
 pub use db::{Backend, DatabaseUrl, PoolStats, Store};
 pub use directory::{
-    CatalogueReport, ContactRecord, Directory, FormRecord, LifeSituationRecord, LocalPart, NewForm, OfficeInput,
-    OfficeRecord, ServiceRecord,
+    CatalogueReport, ContactInput, ContactRecord, Directory, FormRecord, LifeSituationInput, LifeSituationRecord,
+    LocalPart, NewForm, OfficeInput, OfficeRecord, ResponsibilityRecord, ServiceRecord,
 };
 pub use error::StorageError;
 pub use events::{EventFilter, EventRecord, EventSource, Events, ImageMeta, NewEvent, Upsert};

@@ -131,6 +131,14 @@ fn legal_links(t: Tr<'_>, prefix: &str, current_path: &str) -> Vec<Link> {
 }
 
 impl Chrome<'_> {
+    /// ` lang="de"` for an element that holds German content — the catalogue's texts, office
+    /// names, organisers' events — on a page in another language, so that screen readers
+    /// switch voice (WCAG 3.1.2 Language of Parts); empty on German pages. Templates write
+    /// `<p{{ chrome.de()|safe }}>`.
+    pub fn de(&self) -> &'static str {
+        if self.t.locale == regioportal_domain::Locale::De { "" } else { " lang=\"de\"" }
+    }
+
     /// The document's `<title>`: "page – site", shortened to at most 70 characters (long
     /// titles are cut off in tabs and search results): the site name goes first, then the
     /// page title is cut at a word.

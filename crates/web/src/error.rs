@@ -100,6 +100,10 @@ impl From<regioportal_storage::StorageError> for AppError {
             // A lost connection is the database being away, not a bug: 503, so that load
             // balancers and clients retry.
             S::Db(sea_orm_err) if is_connection_error(&sea_orm_err) => Self::Unavailable(sea_orm_err.to_string()),
+            // A row that is gone (or belongs to another municipality) is not found for the
+            // caller; a broken precondition says which.
+            S::NotFound => Self::NotFound,
+            S::Conflict(message) => Self::Conflict(message),
             other => Self::internal(other),
         }
     }

@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod finder;
 pub mod holidays;
 pub mod hours;
+pub mod office;
 pub mod responsibility;
 pub mod service;
 

@@ -6,6 +6,7 @@
 //! loaded once and then updated from `Events::changed_since`, like the calendar index — so a
 //! change on any node shows in the search within about a second.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use askama::Template;
@@ -13,6 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
+use regioportal_domain::services::ServiceField;
 use regioportal_search::{DocKind, SearchDoc, SearchIndex, SearchQuery};
 use regioportal_storage::{EventRecord, MunicipalityRecord, Store, TenantScope};
 use serde::Deserialize;
@@ -107,12 +109,30 @@ impl SiteSearch {
     }
 
     fn index_catalog(&self, c: &Catalog) -> Result<(), regioportal_search::SearchError> {
+        // A municipality's own name and synonyms of a service find it too (the page then
+        // shows the municipality's text).
+        let mut local_terms: HashMap<i64, Vec<String>> = HashMap::new();
+        for ((_, service_id), part) in &c.locals {
+            for field in [ServiceField::Name, ServiceField::Synonyms] {
+                if let Some(text) = part.overrides.get(field) {
+                    let terms = text.lines().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+                    local_terms.entry(*service_id).or_default().extend(terms);
+                }
+            }
+        }
         let services = c.services.iter().map(|s| SearchDoc {
             kind: DocKind::Service,
             key: format!("service:{}", s.id),
             municipality: None,
             title: s.content.name.clone(),
-            keywords: s.content.synonyms.iter().cloned().chain(s.leika.iter().map(|k| k.as_str().to_owned())).collect(),
+            keywords: s
+                .content
+                .synonyms
+                .iter()
+                .cloned()
+                .chain(s.leika.iter().map(|k| k.as_str().to_owned()))
+                .chain(local_terms.get(&s.id).into_iter().flatten().cloned())
+                .collect(),
             body: [
                 s.content.summary.as_str(),
                 &s.content.description,
@@ -390,6 +410,20 @@ async fn search_page(
         .map(|r| {
             r.hits
                 .into_iter()
+                .map(|mut h| {
+                    // A service as the citizen's municipality words it.
+                    let local = (h.kind == DocKind::Service)
+                        .then(|| h.key.strip_prefix("service:").and_then(|i| i.parse::<i64>().ok()))
+                        .flatten()
+                        .and_then(|id| catalog.service_by_id(id))
+                        .zip(citizen_record)
+                        .map(|(s, m)| catalog.content_in(s, Some(m)));
+                    if let Some(c) = local {
+                        h.title = c.name;
+                        h.subtitle = c.summary;
+                    }
+                    h
+                })
                 .map(|h| ResultView {
                     kind: kind_label(&t, h.kind),
                     // Services are shown as the citizen's municipality shows them.

@@ -15,9 +15,11 @@ use crate::error::AppError;
 
 mod account;
 mod admin;
+mod catalogue;
 mod events;
 mod feeds;
 pub(crate) mod login;
+pub(crate) mod offices;
 pub(crate) mod services;
 pub mod session;
 
@@ -39,6 +41,13 @@ pub enum Access {
     /// Editors of the municipality in the path (and platform administrators): creating and
     /// deleting events.
     EditEvents,
+    /// Editors of the municipality in the path (and platform administrators): the
+    /// municipality's part of the Bürgerservice — local texts of services, its own forms, its
+    /// offices with hours and contacts, and which office is responsible where.
+    EditServices,
+    /// Region editors (and platform administrators): the regional master texts of the
+    /// Bürgerservice and the regional forms.
+    EditRegionTexts,
     /// Readers of the audit log: platform administrators (all), municipality administrators
     /// (their municipalities only).
     AuditLog,
@@ -151,36 +160,125 @@ pub(crate) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             Access::EditEvents,
             post(events::delete),
         ),
-        // The Bürgerservice. The master text and the regional forms belong to region editors
-        // (checked in the handlers); they are listed under `EditEvents` until the table has a
-        // rule of their own.
-        r(Method::GET, "/verwaltung/buergerservice", Access::EditEvents, get(services::region_list)),
-        r(Method::GET, "/verwaltung/buergerservice/{service_slug}", Access::EditEvents, get(services::edit_master)),
-        r(Method::POST, "/verwaltung/buergerservice/{service_slug}", Access::EditEvents, post(services::save_master)),
+        // The Bürgerservice: the region's master texts and forms, then a municipality's part.
+        r(Method::GET, "/verwaltung/buergerservice", Access::EditRegionTexts, get(services::region_list)),
+        r(Method::POST, "/verwaltung/buergerservice", Access::EditRegionTexts, post(catalogue::create_service)),
+        r(Method::GET, "/verwaltung/buergerservice/neu", Access::EditRegionTexts, get(catalogue::new_service)),
+        r(Method::GET, "/verwaltung/buergerservice/lebenslagen", Access::EditRegionTexts, get(catalogue::life_list)),
+        r(
+            Method::POST,
+            "/verwaltung/buergerservice/lebenslagen",
+            Access::EditRegionTexts,
+            post(catalogue::life_create),
+        ),
+        r(Method::GET, "/verwaltung/buergerservice/lebenslagen/neu", Access::EditRegionTexts, get(catalogue::life_new)),
+        r(
+            Method::GET,
+            "/verwaltung/buergerservice/lebenslagen/{life_slug}",
+            Access::EditRegionTexts,
+            get(catalogue::life_edit),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/buergerservice/lebenslagen/{life_slug}",
+            Access::EditRegionTexts,
+            post(catalogue::life_update),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/buergerservice/{service_slug}/verknuepfungen",
+            Access::EditRegionTexts,
+            post(catalogue::save_links),
+        ),
+        r(
+            Method::GET,
+            "/verwaltung/buergerservice/{service_slug}",
+            Access::EditRegionTexts,
+            get(services::edit_master),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/buergerservice/{service_slug}",
+            Access::EditRegionTexts,
+            post(services::save_master),
+        ),
         r(
             Method::POST,
             "/verwaltung/buergerservice/{service_slug}/formulare",
-            Access::EditEvents,
+            Access::EditRegionTexts,
             post(services::upload_region).layer(axum::extract::DefaultBodyLimit::max(services::UPLOAD_BODY_LIMIT)),
         ),
-        r(Method::GET, "/verwaltung/{municipality}/buergerservice", Access::EditEvents, get(services::list)),
+        r(Method::GET, "/verwaltung/{municipality}/buergerservice", Access::EditServices, get(services::list)),
         r(
             Method::GET,
             "/verwaltung/{municipality}/buergerservice/{service_slug}",
-            Access::EditEvents,
+            Access::EditServices,
             get(services::edit_local),
         ),
         r(
             Method::POST,
             "/verwaltung/{municipality}/buergerservice/{service_slug}",
-            Access::EditEvents,
+            Access::EditServices,
             post(services::save_local),
         ),
         r(
             Method::POST,
             "/verwaltung/{municipality}/buergerservice/{service_slug}/formulare",
-            Access::EditEvents,
+            Access::EditServices,
             post(services::upload_local).layer(axum::extract::DefaultBodyLimit::max(services::UPLOAD_BODY_LIMIT)),
+        ),
+        r(Method::GET, "/verwaltung/{municipality}/aemter", Access::EditServices, get(offices::list)),
+        r(Method::POST, "/verwaltung/{municipality}/aemter", Access::EditServices, post(offices::create)),
+        r(Method::GET, "/verwaltung/{municipality}/aemter/neu", Access::EditServices, get(offices::new_form)),
+        r(Method::GET, "/verwaltung/{municipality}/aemter/{office}", Access::EditServices, get(offices::edit)),
+        r(Method::POST, "/verwaltung/{municipality}/aemter/{office}", Access::EditServices, post(offices::update)),
+        r(
+            Method::GET,
+            "/verwaltung/{municipality}/aemter/{office}/ansprechpartner/neu",
+            Access::EditServices,
+            get(offices::new_contact),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/aemter/{office}/ansprechpartner",
+            Access::EditServices,
+            post(offices::add_contact),
+        ),
+        r(
+            Method::GET,
+            "/verwaltung/{municipality}/aemter/{office}/ansprechpartner/{id}",
+            Access::EditServices,
+            get(offices::edit_contact),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/aemter/{office}/ansprechpartner/{id}",
+            Access::EditServices,
+            post(offices::update_contact),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/aemter/{office}/ansprechpartner/{id}/entfernen",
+            Access::EditServices,
+            post(offices::remove_contact),
+        ),
+        r(
+            Method::GET,
+            "/verwaltung/{municipality}/aemter/{office}/zustaendigkeiten/neu",
+            Access::EditServices,
+            get(offices::new_assignment),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/aemter/{office}/zustaendigkeiten",
+            Access::EditServices,
+            post(offices::add_assignment),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/aemter/{office}/zustaendigkeiten/{id}/entfernen",
+            Access::EditServices,
+            post(offices::remove_assignment),
         ),
     ]
 }
@@ -188,6 +286,13 @@ pub(crate) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
 /// The access table (for tests and documentation).
 pub fn access_table() -> Vec<RouteSpec> {
     routes().into_iter().map(|(spec, _)| spec).collect()
+}
+
+/// `?done=…` after a redirect: which notice the page shows (each page maps the word to its
+/// message).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct DoneQuery {
+    pub(crate) done: Option<String>,
 }
 
 /// Field errors of a form, shown in the error summary and at each field.

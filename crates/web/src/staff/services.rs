@@ -17,11 +17,10 @@ use regioportal_domain::Locale;
 use regioportal_domain::pdf::{PdfInfo, PdfProblem, check_pdf};
 use regioportal_domain::services::{FieldProblem, ServiceField};
 use regioportal_storage::{FormRecord, LocalPart, MunicipalityRecord, NewForm, ServiceRecord};
-use serde::Deserialize;
 
 use super::events::{Need, events_municipality};
 use super::session::HtmlForm;
-use super::{FormErrors, Staff, local_time};
+use super::{DoneQuery, FormErrors, Staff, local_time};
 use crate::AppState;
 use crate::chrome::{Chrome, region_info};
 use crate::ctx::RequestCtx;
@@ -69,15 +68,10 @@ impl Editor<'_> {
     }
 }
 
-/// A notice after a redirect.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct DoneQuery {
-    done: Option<String>,
-}
-
 fn done_notice(t: &Tr<'_>, done: Option<&str>) -> Option<String> {
     Some(t.get(match done? {
         "gespeichert" => "staff-services-saved",
+        "angelegt" => "staff-catalogue-service-created",
         "hochgeladen" => "staff-services-uploaded",
         _ => return None,
     }))
@@ -105,6 +99,7 @@ struct ListView<'a> {
     local: bool,
     rows: Vec<ListRow>,
     region_href: Option<String>,
+    offices_href: String,
 }
 
 async fn list_page(
@@ -117,14 +112,26 @@ async fn list_page(
     let mut services = state.store.directory().services().await?;
     services.sort_by_cached_key(|s| sort_key(&s.content.name));
     let base = editor.base();
-    let mut rows = Vec::with_capacity(services.len());
-    for s in &services {
-        let overrides = match editor {
-            Editor::Local(m) => state.store.directory().local(m.scope(), s.id).await?.overrides.fields().len(),
-            Editor::Region => 0,
-        };
-        rows.push(ListRow { name: s.content.name.clone(), href: format!("{base}/{}", s.slug), overrides });
-    }
+    // One query for the municipality's local parts; the list counts their overrides.
+    let overridden: std::collections::HashMap<i64, usize> = match editor {
+        Editor::Local(m) => state
+            .store
+            .directory()
+            .locals(m.scope())
+            .await?
+            .into_iter()
+            .map(|(sid, part)| (sid, part.overrides.fields().len()))
+            .collect(),
+        Editor::Region => std::collections::HashMap::new(),
+    };
+    let rows = services
+        .iter()
+        .map(|s| ListRow {
+            name: s.content.name.clone(),
+            href: format!("{base}/{}", s.slug),
+            overrides: overridden.get(&s.id).copied().unwrap_or(0),
+        })
+        .collect();
     let region = region_info(state).await?;
     let (title, caption, intro, region_href) = match editor {
         Editor::Local(m) => (
@@ -144,6 +151,10 @@ async fn list_page(
         local: matches!(editor, Editor::Local(_)),
         rows,
         region_href,
+        offices_href: match editor {
+            Editor::Local(m) => format!("/verwaltung/{}/aemter", m.slug()),
+            Editor::Region => String::new(),
+        },
     };
     render(&view, StatusCode::OK)
 }
@@ -234,6 +245,8 @@ struct EditView<'a> {
     upload: UploadForm,
     forms: Vec<FormRow>,
     archived: Vec<FormRow>,
+    /// The region editor's life situations and related services.
+    links: Option<super::catalogue::LinksView>,
 }
 
 /// What the text form holds: stored values, or what the editor sent.
@@ -412,6 +425,10 @@ async fn edit_page(
         upload,
         forms: form_rows(&t, &forms, m),
         archived: form_rows(&t, &archived, m),
+        links: match editor {
+            Editor::Region => Some(super::catalogue::links_view(state, service).await?),
+            Editor::Local(_) => None,
+        },
     };
     render(&view, status)
 }

@@ -15,7 +15,6 @@ use regioportal_domain::services::catalogue::{Catalogue, OfficeDef};
 use regioportal_domain::services::hours::{HoursException, OpeningHours, WeeklyHours};
 use regioportal_domain::services::{Area, LeikaKey, ServiceContent, ServiceLevel, ServiceOverrides};
 use regioportal_domain::{MunicipalityKind, Postcode, Slug};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -30,17 +29,18 @@ use crate::entity::directory::{
 use crate::entity::municipality;
 use crate::{Actor, StorageError, TenantScope};
 
+mod edit;
+pub use edit::{ContactInput, LifeSituationInput, ResponsibilityRecord};
+
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StorageError {
     StorageError::Db(sea_orm::DbErr::Custom(format!("stored {what} is invalid: {e}")))
 }
 
+/// The directory's change counter.
+const VERSION: crate::counter::Counter = crate::counter::Counter("service_version");
+
 async fn bump(db: &impl ConnectionTrait) -> Result<(), StorageError> {
-    let mut q = Query::update();
-    q.table(Alias::new("service_version"))
-        .value(Alias::new("version"), Expr::col(Alias::new("version")).add(1))
-        .and_where(Expr::col(Alias::new("id")).eq(1));
-    db.execute(&q).await?;
-    Ok(())
+    VERSION.bump(db).await
 }
 
 /// A life situation.
@@ -264,6 +264,15 @@ fn life_record(r: life_situation::Model) -> Result<LifeSituationRecord, StorageE
     })
 }
 
+fn local_part(r: service_local::Model) -> Result<LocalPart, StorageError> {
+    let overrides = if r.overrides.is_empty() {
+        ServiceOverrides::default()
+    } else {
+        serde_json::from_str(&r.overrides).map_err(|e| corrupt("service overrides", e))?
+    };
+    Ok(LocalPart { overrides, note: r.note, updated_at: Some(r.updated_at) })
+}
+
 fn hours_of(hours: &str, exceptions: &str, open_on_holidays: bool) -> Result<OpeningHours, StorageError> {
     Ok(OpeningHours {
         weekly: WeeklyHours::parse(hours).map_err(|e| corrupt("opening hours", e))?,
@@ -285,6 +294,21 @@ impl Directory<'_> {
         self.changes.fetch_add(1, Ordering::Release);
     }
 
+    /// Ends a write: audits it, raises the shared version in the same transaction, commits,
+    /// and tells this process's caches.
+    async fn commit(
+        &self,
+        txn: sea_orm::DatabaseTransaction,
+        actor: &Actor,
+        change: Change<'_>,
+    ) -> Result<(), StorageError> {
+        record(&txn, actor, change).await?;
+        bump(&txn).await?;
+        txn.commit().await?;
+        self.changed();
+        Ok(())
+    }
+
     /// How many directory changes this process has made (a cheap check for caches in the same
     /// process).
     pub fn local_version(&self) -> u64 {
@@ -293,14 +317,7 @@ impl Directory<'_> {
 
     /// The shared directory version: raised by every change on any node.
     pub async fn version(&self) -> Result<i64, StorageError> {
-        use sea_orm::{FromQueryResult, JsonValue};
-        let mut q = Query::select();
-        q.column(Alias::new("version"))
-            .from(Alias::new("service_version"))
-            .and_where(Expr::col(Alias::new("id")).eq(1));
-        let backend = self.db.get_database_backend();
-        let row = JsonValue::find_by_statement(backend.build(&q)).one(self.db).await?;
-        Ok(row.and_then(|r| r.get("version").and_then(serde_json::Value::as_i64)).unwrap_or(0))
+        VERSION.read(self.db).await
     }
 
     async fn slugs(&self) -> Result<HashMap<i64, (Slug, MunicipalityKind)>, StorageError> {
@@ -384,38 +401,23 @@ impl Directory<'_> {
             .filter(service_local::Column::ServiceId.eq(service_id))
             .one(self.db)
             .await?;
-        Ok(match row {
-            None => LocalPart::default(),
-            Some(r) => LocalPart {
-                overrides: if r.overrides.is_empty() {
-                    ServiceOverrides::default()
-                } else {
-                    serde_json::from_str(&r.overrides).map_err(|e| corrupt("service overrides", e))?
-                },
-                note: r.note,
-                updated_at: Some(r.updated_at),
-            },
-        })
+        row.map_or_else(|| Ok(LocalPart::default()), local_part)
+    }
+
+    /// The scope's local parts by service id.
+    pub async fn locals(&self, scope: &TenantScope) -> Result<HashMap<i64, LocalPart>, StorageError> {
+        let rows = service_local::Entity::find()
+            .filter(service_local::Column::MunicipalityId.eq(scope.id))
+            .all(self.db)
+            .await?;
+        rows.into_iter().map(|r| Ok((r.service_id, local_part(r)?))).collect()
     }
 
     /// Every municipality's local parts: (municipality id, service id, part). Public data: the
     /// pages show them to everyone.
     pub async fn all_locals(&self) -> Result<Vec<(i64, i64, LocalPart)>, StorageError> {
         let rows = service_local::Entity::find().all(self.db).await?;
-        rows.into_iter()
-            .map(|r| {
-                let overrides = if r.overrides.is_empty() {
-                    ServiceOverrides::default()
-                } else {
-                    serde_json::from_str(&r.overrides).map_err(|e| corrupt("service overrides", e))?
-                };
-                Ok((
-                    r.municipality_id,
-                    r.service_id,
-                    LocalPart { overrides, note: r.note, updated_at: Some(r.updated_at) },
-                ))
-            })
-            .collect()
+        rows.into_iter().map(|r| Ok((r.municipality_id, r.service_id, local_part(r)?))).collect()
     }
 
     /// Every archived form (for the archive lists).
@@ -451,8 +453,8 @@ impl Directory<'_> {
         }
         .insert(&txn)
         .await?;
-        record(
-            &txn,
+        self.commit(
+            txn,
             actor,
             Change {
                 municipality: None,
@@ -463,9 +465,6 @@ impl Directory<'_> {
             },
         )
         .await?;
-        bump(&txn).await?;
-        txn.commit().await?;
-        self.changed();
         self.service(row.id).await?.ok_or(StorageError::NotFound)
     }
 
@@ -495,8 +494,8 @@ impl Directory<'_> {
         a.content = Set(serde_json::to_string(content).map_err(|e| corrupt("service content", e))?);
         a.updated_at = Set(Utc::now());
         a.update(&txn).await?;
-        record(
-            &txn,
+        self.commit(
+            txn,
             actor,
             Change {
                 municipality: None,
@@ -507,9 +506,6 @@ impl Directory<'_> {
             },
         )
         .await?;
-        bump(&txn).await?;
-        txn.commit().await?;
-        self.changed();
         self.service(id).await?.ok_or(StorageError::NotFound)
     }
 
@@ -526,8 +522,8 @@ impl Directory<'_> {
             return Err(StorageError::NotFound);
         }
         write_local(&txn, scope.id, service_id, local).await?;
-        record(
-            &txn,
+        self.commit(
+            txn,
             actor,
             Change {
                 municipality: Some(scope),
@@ -538,9 +534,6 @@ impl Directory<'_> {
             },
         )
         .await?;
-        bump(&txn).await?;
-        txn.commit().await?;
-        self.changed();
         Ok(())
     }
 
@@ -657,8 +650,8 @@ impl Directory<'_> {
         let mut a: office::ActiveModel = row.into();
         fill_office(&mut a, input);
         a.update(&txn).await?;
-        record(
-            &txn,
+        self.commit(
+            txn,
             actor,
             Change {
                 municipality: Some(scope),
@@ -669,9 +662,6 @@ impl Directory<'_> {
             },
         )
         .await?;
-        bump(&txn).await?;
-        txn.commit().await?;
-        self.changed();
         Ok(())
     }
 
@@ -850,21 +840,13 @@ impl Directory<'_> {
         }
         .insert(&txn)
         .await?;
-        record(
-            &txn,
-            actor,
-            Change {
-                municipality: scope,
-                entity_type: "form",
-                entity_id: Some(row.id.to_string()),
-                action: "upload",
-                changes: json!({"service": service_id, "title": new.title, "sha256": new.sha256, "size": new.size, "archived": archived}),
-            },
-        )
-        .await?;
-        bump(&txn).await?;
-        txn.commit().await?;
-        self.changed();
+        self.commit(txn, actor, Change {
+            municipality: scope,
+            entity_type: "form",
+            entity_id: Some(row.id.to_string()),
+            action: "upload",
+            changes: json!({"service": service_id, "title": new.title, "sha256": new.sha256, "size": new.size, "archived": archived}),
+        }).await?;
         self.form(row.id).await?.ok_or(StorageError::NotFound)
     }
 
@@ -1058,8 +1040,8 @@ impl Directory<'_> {
             write_local(&txn, mid, service_ids[l.service.as_str()], &local).await?;
             report.locals += 1;
         }
-        record(
-            &txn,
+        self.commit(
+            txn,
             actor,
             Change {
                 municipality: None,
@@ -1075,9 +1057,6 @@ impl Directory<'_> {
             },
         )
         .await?;
-        bump(&txn).await?;
-        txn.commit().await?;
-        self.changed();
         Ok(report)
     }
 
@@ -1246,8 +1225,8 @@ async fn insert_responsibility(
     kind: &str,
     area_municipality_id: i64,
     values: &str,
-) -> Result<(), StorageError> {
-    responsibility::ActiveModel {
+) -> Result<i64, StorageError> {
+    Ok(responsibility::ActiveModel {
         service_id: Set(service_id),
         office_id: Set(office_id),
         municipality_id: Set(owner),
@@ -1257,6 +1236,6 @@ async fn insert_responsibility(
         ..Default::default()
     }
     .insert(db)
-    .await?;
-    Ok(())
+    .await?
+    .id)
 }
