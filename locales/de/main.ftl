@@ -682,6 +682,7 @@ staff-offices-values-hint = Nur für „bestimmte Postleitzahlen“ oder „best
 staff-offices-error-service = Wählen Sie eine Leistung.
 staff-offices-error-municipality = Wählen Sie Ihre Gemeinde oder eine Gemeinde Ihres Landkreises.
 staff-offices-error-duplicate = Das Amt hat diese Zuständigkeit schon.
+staff-offices-error-county-service = Diese Leistung erbringt der Landkreis; seine Zuständigkeit legt der Landkreis fest.
 staff-offices-office-missing = Füllen Sie das Feld aus.
 staff-offices-office-one-line = Schreiben Sie es in eine Zeile.
 staff-offices-office-too-long = Der Text ist zu lang.

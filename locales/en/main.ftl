@@ -682,6 +682,7 @@ staff-offices-values-hint = Only for “certain postcodes” or “certain place
 staff-offices-error-service = Choose a service.
 staff-offices-error-municipality = Choose your municipality or one of your county's.
 staff-offices-error-duplicate = The office has this responsibility already.
+staff-offices-error-county-service = The county performs this service and sets which office is responsible.
 staff-offices-office-missing = Fill in this field.
 staff-offices-office-one-line = Write it on one line.
 staff-offices-office-too-long = The text is too long.

@@ -251,7 +251,8 @@ async fn a_municipalitys_own_words_for_a_service_find_it() {
     let dir = app.store.directory();
     let svc = dir.service_by_slug("hundesteuer").await.unwrap().unwrap();
     let gera = app.store.municipalities().by_slug("gera").await.unwrap().unwrap();
-    let (_, before) = app.get_text("/gera/buergerservice/suche?q=Vierbeinerabgabe").await;
+    let (status, before) = app.get_text("/gera/buergerservice/suche?q=Vierbeinerabgabe").await;
+    assert_eq!(status, 200);
     assert!(!before.contains("/gera/buergerservice/leistungen/hundesteuer"), "not found before");
     let mut overrides = ServiceOverrides::default();
     overrides.set(ServiceField::Name, "Hundesteuer der Stadt Gera (Test)").unwrap();

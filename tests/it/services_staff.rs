@@ -515,10 +515,49 @@ async fn a_county_editor_keeps_its_offices_and_routes_a_town_by_postcode() {
         assert!(audit.iter().any(|e| e.entity_type == kind), "{kind} is audited");
     }
 
-    // Gera's editor reaches none of it.
+    // A town cannot take a county service for itself: its assignment would outrank the county's.
+    let mut town = signed_in(&app, "stadt@schmoelln.de", &["editor@schmoelln"]).await;
+    let form = town.get("/verwaltung/schmoelln/aemter/buergerbuero/zustaendigkeiten/neu").await;
+    assert_eq!(form.status, 200);
+    let taken = town
+        .post(
+            "/verwaltung/schmoelln/aemter/buergerbuero/zustaendigkeiten",
+            &[
+                ("csrf", &form.csrf()),
+                ("service", "kfz-zulassung"),
+                ("area_municipality", "schmoelln"),
+                ("kind", "municipality"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, 422, "{}", taken.body);
+    assert!(taken.body.contains("Landkreis"), "the message says whose it is: {}", taken.body);
+    assert!(
+        kfz_responsible(&app, "place=Schm%C3%B6lln").await["office"]["name"]
+            .as_str()
+            .unwrap()
+            .contains("Zulassungsstelle")
+    );
+
+    // Gera's editor reaches none of it: not through the county's paths, nor through Gera's own
+    // office with the county's ids.
     let mut gera = signed_in(&app, "erika@gera.de", &["editor@gera"]).await;
     assert_eq!(gera.get("/verwaltung/altenburger-land/aemter").await.status, 403);
     assert_eq!(gera.get(base).await.status, 403);
+    let county_office = app.store.directory().office(county.scope(), "zulassungsstelle").await.unwrap().unwrap();
+    let contact = county_office.contacts[0].id;
+    let assignment =
+        app.store.directory().office_responsibilities(county.scope(), county_office.id).await.unwrap()[0].id;
+    let csrf = gera.get("/verwaltung/gera/aemter/h35").await.csrf();
+    for path in [
+        format!("/verwaltung/gera/aemter/h35/ansprechpartner/{contact}"),
+        format!("/verwaltung/gera/aemter/h35/ansprechpartner/{contact}/entfernen"),
+        format!("/verwaltung/gera/aemter/h35/zustaendigkeiten/{assignment}/entfernen"),
+    ] {
+        let res = gera.post(&path, &[("csrf", &csrf), ("function", "Übernommen")]).await;
+        assert_eq!(res.status, 404, "{path}");
+    }
+    assert_eq!(app.store.directory().office(county.scope(), "zulassungsstelle").await.unwrap().unwrap(), county_office);
 }
 
 /// Region editors grow the catalogue in the staff area: a new service (with a checked LeiKa

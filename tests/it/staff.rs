@@ -508,6 +508,7 @@ async fn no_role_of_one_municipality_changes_another() {
             .replace("{municipality}", "jena")
             .replace("{office}", jena_office.slug.as_str())
             .replace("{service_slug}", &service_slug)
+            .replace("{life_slug}", "umzug")
             .replace(
                 "{id}",
                 &match spec.path {

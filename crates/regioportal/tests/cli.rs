@@ -262,6 +262,14 @@ fn events_import_reports_per_event_and_bench_seed_generates() {
     assert_eq!(missing_code, Some(1), "{missing_err}");
     assert_eq!(missing_err.trim().lines().count(), 1, "one line: {missing_err}");
     assert!(missing_err.contains("404"), "{missing_err}");
+
+    // The published event turns private at the source: it leaves the public calendar.
+    let text = std::fs::read_to_string(&ics).unwrap().replace("SUMMARY:Gut\r\n", "SUMMARY:Gut\r\nCLASS:PRIVATE\r\n");
+    std::fs::write(&ics, text).unwrap();
+    let (code, out, err) = run(&["events", "import", file, "--municipality", "gera"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("0 created, 0 updated, 0 unchanged, 3 skipped"), "{out}");
+    assert!(out.contains("withdrawn from the public calendar"), "{out}");
     let (code, out, err) = run(&["bench", "seed", "--events", "2000"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("bench seed: 2000 events"), "{out}");

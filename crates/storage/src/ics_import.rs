@@ -106,11 +106,18 @@ pub async fn import_ics(
             continue;
         }
         if m.private {
-            report.lines.push(line(Outcome::Skipped(
-                "the event is marked private (CLASS:PRIVATE or CONFIDENTIAL) and is not published in a public \
-                 calendar: export it as CLASS:PUBLIC if it is meant for everyone"
-                    .into(),
-            )));
+            let mut why = "the event is marked private (CLASS:PRIVATE or CONFIDENTIAL) and is not published in a \
+                           public calendar: export it as CLASS:PUBLIC if it is meant for everyone"
+                .to_owned();
+            // A copy imported while it was public leaves the public calendar.
+            if let Some(earlier) = events.by_uid(scope, &m.uid).await?
+                && !matches!(earlier.status, EventStatus::Draft | EventStatus::Rejected)
+            {
+                let note = "withdrawn: the source marks the event private (CLASS:PRIVATE)";
+                events.set_status(scope, earlier.id, EventStatus::Draft, Some(note), actor).await?;
+                why.push_str("; the copy imported earlier is withdrawn from the public calendar");
+            }
+            report.lines.push(line(Outcome::Skipped(why)));
             progress(n + 1, total);
             continue;
         }

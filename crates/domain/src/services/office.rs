@@ -319,6 +319,7 @@ impl AreaForm {
                         ),
                     )]);
                 }
+                names.sort();
                 Ok(Area::Places { municipality: m.clone(), places: names })
             }
             other => Err(vec![problem(

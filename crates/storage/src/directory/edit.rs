@@ -293,8 +293,18 @@ impl Directory<'_> {
     ) -> Result<i64, StorageError> {
         let txn = self.db.begin().await?;
         office_in(&txn, scope, office_id).await?;
-        if service::Entity::find_by_id(service_id).one(&txn).await?.is_none() {
-            return Err(StorageError::NotFound);
+        let service_row = service::Entity::find_by_id(service_id).one(&txn).await?.ok_or(StorageError::NotFound)?;
+        let own_m = municipality::Entity::find_by_id(scope.id).one(&txn).await?.ok_or(StorageError::NotFound)?;
+        // A county-level service (Kfz-Zulassung) belongs to the county or a kreisfreie city: a
+        // town's assignment would outrank the county's for its citizens without the county
+        // having a say.
+        if service_row.level == regioportal_domain::services::ServiceLevel::County.as_str()
+            && MunicipalityKind::parse(&own_m.kind).ok() == Some(MunicipalityKind::Town)
+        {
+            return Err(StorageError::Conflict(format!(
+                "{} is a county service: the county assigns its office, not a town",
+                service_row.name
+            )));
         }
         let area_m = municipality::Entity::find()
             .filter(municipality::Column::Slug.eq(area.municipality().as_str()))

@@ -35,15 +35,8 @@ fn text_field(id: &str, name: &'static str, label: String, hint: String, value: 
     Field::new(id, name, label, hint, value.to_owned(), errors.get(id).map(str::to_owned), "text", 0)
 }
 
-/// A slug from a name, numbered when taken or reserved.
 fn free_slug(name: &str, taken: &[String]) -> Option<Slug> {
-    let stem = Slug::from_name(name)?;
-    (1..100)
-        .map(|n| {
-            if n == 1 { stem.to_string() } else { format!("{}-{n}", stem.as_str().get(..58).unwrap_or(stem.as_str())) }
-        })
-        .find(|s| !taken.contains(s) && !RESERVED.contains(&s.as_str()))
-        .and_then(|s| Slug::parse(&s).ok())
+    super::free_slug(name, taken, &RESERVED)
 }
 
 // ---- a new service ---------------------------------------------------------------------------

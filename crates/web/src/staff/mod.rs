@@ -326,6 +326,25 @@ impl FormErrors {
     }
 }
 
+/// A URL name made from a name ([`Slug::from_name`]), numbered when taken (`-2`, `-3`, …) and
+/// never one of the route's own words (`neu`).
+pub(crate) fn free_slug(name: &str, taken: &[String], reserved: &[&str]) -> Option<Slug> {
+    let stem = Slug::from_name(name)?;
+    let base = stem.as_str();
+    (1..1000).find_map(|n| {
+        let candidate = if n == 1 {
+            base.to_owned()
+        } else {
+            // Room for the number; a cut may end in a hyphen, which a slug cannot.
+            format!("{}-{n}", base.get(..58).unwrap_or(base).trim_end_matches('-'))
+        };
+        if taken.contains(&candidate) || reserved.contains(&candidate.as_str()) {
+            return None;
+        }
+        Slug::parse(&candidate).ok()
+    })
+}
+
 /// Percent-encodes a query value.
 pub fn encode_query(s: &str) -> String {
     s.bytes()

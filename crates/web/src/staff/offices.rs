@@ -478,9 +478,11 @@ pub(crate) async fn create(
     let m = events_municipality(&state, &staff, &slug, Need::Edit).await?;
     let form = body.form();
     let t = state.i18n.tr(ctx.locale);
+    let taken: Vec<String> =
+        state.store.directory().offices(m.scope()).await?.into_iter().map(|o| o.slug.to_string()).collect();
     let mut details = form.check();
-    let stem = details.as_ref().ok().map(|d| Slug::from_name(&d.name));
-    if let Some(None) = stem {
+    let slug = details.as_ref().ok().map(|d| super::free_slug(&d.name, &taken, &["neu"]));
+    if let Some(None) = slug {
         details = Err(vec![FieldProblem {
             field: "name".to_owned(),
             code: "office-name-letters",
@@ -499,16 +501,7 @@ pub(crate) async fn create(
             return office_page(&state, &ctx, &staff, &m, None, page).await;
         }
     };
-    let stem = stem.flatten().ok_or_else(|| AppError::bug("checked above"))?;
-    let taken: Vec<String> =
-        state.store.directory().offices(m.scope()).await?.into_iter().map(|o| o.slug.to_string()).collect();
-    let slug = (1..)
-        .map(|n| {
-            if n == 1 { stem.to_string() } else { format!("{}-{n}", stem.as_str().get(..58).unwrap_or(stem.as_str())) }
-        })
-        .find(|s| !taken.contains(s))
-        .and_then(|s| Slug::parse(&s).ok())
-        .ok_or_else(|| AppError::bug("no free office slug"))?;
+    let slug = slug.flatten().ok_or_else(|| AppError::bug("checked above"))?;
     state.store.directory().create_office(m.scope(), &slug, &office_input(details), &staff.actor()).await?;
     Ok(Redirect::to(&format!("{}/{slug}?done=angelegt", base(&m))).into_response())
 }
@@ -985,9 +978,14 @@ pub(crate) async fn add_assignment(
         (Some(service), Some(Ok(area))) if errors.is_empty() => {
             match state.store.directory().add_responsibility(m.scope(), o.id, service.id, &area, &staff.actor()).await {
                 Ok(_) => Ok(Redirect::to(&format!("{}/{}?done=zustaendigkeit", base(&m), o.slug)).into_response()),
-                Err(regioportal_storage::StorageError::Conflict(_)) => {
+                Err(regioportal_storage::StorageError::Conflict(why)) => {
                     let mut errors = FormErrors::default();
-                    errors.add("assignment-service", t.get("staff-offices-error-duplicate"));
+                    let key = if why.contains("county service") {
+                        "staff-offices-error-county-service"
+                    } else {
+                        "staff-offices-error-duplicate"
+                    };
+                    errors.add("assignment-service", format!("{} ({why})", t.get(key)));
                     let status = (errors, StatusCode::UNPROCESSABLE_ENTITY);
                     assignment_page(&state, &ctx, &staff, (&m, &o), &body, status).await
                 }
