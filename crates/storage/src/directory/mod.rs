@@ -152,30 +152,9 @@ pub struct OfficeRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-/// What an editor changes of an office.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OfficeInput {
-    /// Name.
-    pub name: String,
-    /// Street.
-    pub street: String,
-    /// Postcode (may be empty).
-    pub postcode: String,
-    /// City.
-    pub city: String,
-    /// Accessibility of the building.
-    pub accessibility: String,
-    /// Phone.
-    pub phone: String,
-    /// E-mail.
-    pub email: String,
-    /// Appointment booking.
-    pub appointment_url: String,
-    /// Website.
-    pub website: String,
-    /// Opening hours.
-    pub hours: OpeningHours,
-}
+/// What an editor changes of an office: the checked details of
+/// [`regioportal_domain::services::office::OfficeForm`].
+pub type OfficeInput = regioportal_domain::services::office::OfficeDetails;
 
 /// A downloadable form.
 #[derive(Debug, Clone, PartialEq, Eq)]

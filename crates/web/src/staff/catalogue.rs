@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use regioportal_domain::Slug;
 use regioportal_domain::services::{LeikaKey, ServiceContent, ServiceLevel};
 use regioportal_storage::{LifeSituationInput, LifeSituationRecord};
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::offices::Field;
 use super::session::HtmlForm;
 use super::{DoneQuery, FormErrors, Staff};
+use super::{render, require_region_editor};
 use crate::AppState;
 use crate::chrome::{Chrome, region_info};
 use crate::ctx::RequestCtx;
@@ -22,14 +23,6 @@ use crate::i18n::Tr;
 
 /// Service address names the staff routes use themselves.
 const RESERVED: [&str; 2] = ["neu", "lebenslagen"];
-
-fn render(t: &impl Template, status: StatusCode) -> Result<Response, AppError> {
-    Ok((status, Html(t.render().map_err(AppError::internal)?)).into_response())
-}
-
-fn require_region_editor(staff: &Staff) -> Result<(), AppError> {
-    if staff.perms.can_edit_region() { Ok(()) } else { Err(AppError::Forbidden) }
-}
 
 fn text_field(id: &str, name: &'static str, label: String, hint: String, value: &str, errors: &FormErrors) -> Field {
     Field::new(id, name, label, hint, value.to_owned(), errors.get(id).map(str::to_owned), "text", 0)

@@ -326,6 +326,20 @@ impl FormErrors {
     }
 }
 
+/// Renders a staff page with its status.
+pub(crate) fn render(
+    t: &impl askama::Template,
+    status: axum::http::StatusCode,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse as _;
+    Ok((status, axum::response::Html(t.render().map_err(AppError::internal)?)).into_response())
+}
+
+/// Region editors (and platform administrators) only.
+pub(crate) fn require_region_editor(staff: &Staff) -> Result<(), AppError> {
+    if staff.perms.can_edit_region() { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
 /// A URL name made from a name ([`Slug::from_name`]), numbered when taken (`-2`, `-3`, …) and
 /// never one of the route's own words (`neu`).
 pub(crate) fn free_slug(name: &str, taken: &[String], reserved: &[&str]) -> Option<Slug> {

@@ -11,15 +11,16 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
-use regioportal_domain::services::office::{AreaForm, ContactForm, OfficeDetails, OfficeForm, area_values_text};
+use regioportal_domain::services::office::{AreaForm, ContactForm, OfficeForm, area_values_text};
 use regioportal_domain::services::{Area, FieldProblem};
 use regioportal_domain::{MunicipalityKind, Slug};
-use regioportal_storage::{ContactInput, ContactRecord, MunicipalityRecord, OfficeInput, OfficeRecord};
+use regioportal_storage::{ContactInput, ContactRecord, MunicipalityRecord, OfficeRecord};
 use serde::Deserialize;
 
 use super::events::{Need, events_municipality};
+use super::render;
 use super::session::HtmlForm;
 use super::{DoneQuery, FormErrors, Staff};
 use crate::AppState;
@@ -28,10 +29,6 @@ use crate::ctx::RequestCtx;
 use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::services::pages::{HoursView, hours_view, office_href};
-
-fn render(t: &impl Template, status: StatusCode) -> Result<Response, AppError> {
-    Ok((status, Html(t.render().map_err(AppError::internal)?)).into_response())
-}
 
 fn base(m: &MunicipalityRecord) -> String {
     format!("/verwaltung/{}/aemter", m.slug())
@@ -214,21 +211,6 @@ fn stored_form(o: &OfficeRecord) -> OfficeForm {
         weekly: o.hours.weekly.to_text(),
         exceptions: o.hours.exceptions.iter().map(|e| e.to_text()).collect::<Vec<_>>().join("\n"),
         open_on_holidays: o.hours.open_on_holidays,
-    }
-}
-
-fn office_input(d: OfficeDetails) -> OfficeInput {
-    OfficeInput {
-        name: d.name,
-        street: d.street,
-        postcode: d.postcode,
-        city: d.city,
-        accessibility: d.accessibility,
-        phone: d.phone,
-        email: d.email,
-        appointment_url: d.appointment_url,
-        website: d.website,
-        hours: d.hours,
     }
 }
 
@@ -502,7 +484,7 @@ pub(crate) async fn create(
         }
     };
     let slug = slug.flatten().ok_or_else(|| AppError::bug("checked above"))?;
-    state.store.directory().create_office(m.scope(), &slug, &office_input(details), &staff.actor()).await?;
+    state.store.directory().create_office(m.scope(), &slug, &details, &staff.actor()).await?;
     Ok(Redirect::to(&format!("{}/{slug}?done=angelegt", base(&m))).into_response())
 }
 
@@ -542,7 +524,7 @@ pub(crate) async fn update(
     let form = body.form();
     match form.check() {
         Ok(d) => {
-            state.store.directory().update_office(m.scope(), o.id, &office_input(d), &staff.actor()).await?;
+            state.store.directory().update_office(m.scope(), o.id, &d, &staff.actor()).await?;
             Ok(Redirect::to(&format!("{}/{}?done=gespeichert", base(&m), o.slug)).into_response())
         }
         Err(problems) => {

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use regioportal_domain::Locale;
 use regioportal_domain::pdf::{PdfInfo, PdfProblem, check_pdf};
 use regioportal_domain::services::{FieldProblem, ServiceField};
@@ -21,6 +21,7 @@ use regioportal_storage::{FormRecord, LocalPart, MunicipalityRecord, NewForm, Se
 use super::events::{Need, events_municipality};
 use super::session::HtmlForm;
 use super::{DoneQuery, FormErrors, Staff, local_time};
+use super::{render, require_region_editor};
 use crate::AppState;
 use crate::chrome::{Chrome, region_info};
 use crate::ctx::RequestCtx;
@@ -36,15 +37,6 @@ pub const UPLOAD_BODY_LIMIT: usize = FORM_LIMIT + (1 << 20);
 
 /// The longest local note, in characters.
 const NOTE_LIMIT: usize = 10_000;
-
-fn render(t: &impl Template, status: StatusCode) -> Result<Response, AppError> {
-    Ok((status, Html(t.render().map_err(AppError::internal)?)).into_response())
-}
-
-/// Region editors (and platform administrators) only.
-fn require_region_editor(staff: &Staff) -> Result<(), AppError> {
-    if staff.perms.can_edit_region() { Ok(()) } else { Err(AppError::Forbidden) }
-}
 
 async fn service_of(state: &AppState, slug: &str) -> Result<ServiceRecord, AppError> {
     state.store.directory().service_by_slug(slug).await?.ok_or(AppError::NotFound)
