@@ -68,6 +68,40 @@ async fn an_editor_token_creates_events_that_appear_in_the_window() {
 }
 
 #[tokio::test]
+async fn concurrent_writes_all_land_once() {
+    // Writers take turns on SQLite (storage's write gate) and lock rows on PostgreSQL; either
+    // way every one of many simultaneous creates is stored, each once, and raises the version.
+    let app = TestApp::spawn().await;
+    let token = create_token(&app.store, "gera", "editor").await;
+    let before = app.store.events().version().await.unwrap();
+    let n = 40;
+    let client = reqwest::Client::new();
+    let mut writes = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let req = client.post(format!("{}/api/v1/events", app.base)).bearer_auth(&token).json(&event(
+            "gera",
+            &format!("Gleichzeitig {i:02}"),
+            "2027-09-04T10:00",
+        ));
+        writes.spawn(async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 201);
+            res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+        });
+    }
+    let mut ids = writes.join_all().await;
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n);
+    assert_eq!(app.store.events().version().await.unwrap(), before + n as i64);
+    let (status, page) = app.get_json("/api/v1/events?from=2027-09-04&to=2027-09-05&municipality=gera&limit=100").await;
+    assert_eq!(status, 200, "{page}");
+    let mut got = titles(&page);
+    got.sort();
+    assert_eq!(got, (0..n).map(|i| format!("Gleichzeitig {i:02}")).collect::<Vec<_>>());
+}
+
+#[tokio::test]
 async fn all_day_occurrences_have_dates_and_instants_accept_offsets() {
     let app = TestApp::spawn().await;
     let token = create_token(&app.store, "jena", "editor").await;

@@ -129,3 +129,12 @@ async fn tenant_data_is_read_through_the_scope_of_one_municipality() {
     assert_ne!(region_imp.body, jena_imp.body);
     assert_eq!(jena.scope().slug().as_str(), "jena");
 }
+
+#[tokio::test]
+async fn sqlite_is_built_with_a_stable_query_planner() {
+    // .cargo/config.toml sets LIBSQLITE3_FLAGS; a build without it re-prepares statements on
+    // every run (bench/README.md, the durable write).
+    let db = TestDb::fresh().await;
+    let store = Store::open(db.url()).await.unwrap();
+    assert!(store.planner_is_stable().await.unwrap(), "SQLite lacks SQLITE_ENABLE_QPSG: build from the workspace root");
+}

@@ -7,7 +7,10 @@ use std::time::Duration;
 use regioportal_migrations::Migrator;
 use regioportal_migrations::MigratorTrait;
 use sea_orm::sqlx::{self, postgres, sqlite};
-use sea_orm::{ConnectionTrait, DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqlxPostgresConnector, SqlxSqliteConnector,
+    TransactionTrait,
+};
 
 use crate::StorageError;
 
@@ -119,6 +122,41 @@ impl DatabaseUrl {
     }
 }
 
+/// Write transactions take turns on SQLite.
+///
+/// SQLite lets one connection write at a time. A pooled connection that finds the file locked
+/// waits in SQLite's busy handler, which sleeps 1, 2, 5, … up to 100 ms between tries and lets
+/// whoever tries at the right moment overtake: under a steady stream of writes, a few waited a
+/// second or more (bench/README.md, the durable write in open loop). Taking turns in a fair
+/// queue first means a write waits only for the writes before it. PostgreSQL locks rows, not
+/// the database: there the gate is open.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WriteGate(Option<std::sync::Arc<tokio::sync::Mutex<()>>>);
+
+/// A write transaction's turn; the next one starts when it is dropped (after the commit or the
+/// rollback).
+#[must_use = "the turn ends when it is dropped: keep it until the transaction is over"]
+pub(crate) struct WriteTurn(
+    #[expect(dead_code, reason = "held for its Drop")] Option<tokio::sync::OwnedMutexGuard<()>>,
+);
+
+impl WriteGate {
+    /// A gate that queues (SQLite).
+    fn queueing() -> Self {
+        Self(Some(Default::default()))
+    }
+
+    /// Waits for this process's turn to write, then begins a transaction. A function that holds
+    /// a turn must not begin another transaction through the gate before dropping it.
+    pub(crate) async fn begin(&self, db: &DatabaseConnection) -> Result<(DatabaseTransaction, WriteTurn), DbErr> {
+        let turn = match &self.0 {
+            Some(m) => Some(m.clone().lock_owned().await),
+            None => None,
+        };
+        Ok((db.begin().await?, WriteTurn(turn)))
+    }
+}
+
 /// Connection counts of the pool, for `/metrics`.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolStats {
@@ -138,6 +176,8 @@ pub struct Store {
     pub(crate) event_changes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Raised after every directory change made through this store.
     pub(crate) directory_changes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Serialises write transactions (SQLite only).
+    pub(crate) gate: WriteGate,
     backend: Backend,
     max_connections: u32,
 }
@@ -202,6 +242,7 @@ impl Store {
                     event_changes: Default::default(),
                     directory_changes: Default::default(),
                     db: SqlxSqliteConnector::from_sqlx_sqlite_pool(pool),
+                    gate: WriteGate::queueing(),
                     backend: Backend::Sqlite,
                     max_connections: max,
                 })
@@ -230,6 +271,7 @@ impl Store {
                     event_changes: Default::default(),
                     directory_changes: Default::default(),
                     db: SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
+                    gate: WriteGate::default(),
                     backend: Backend::Postgres,
                     max_connections: max,
                 })
@@ -241,6 +283,12 @@ impl Store {
     pub async fn open(url: &DatabaseUrl) -> Result<Self, StorageError> {
         let store = Self::connect(url).await?;
         store.migrate(url).await?;
+        if !store.planner_is_stable().await? {
+            tracing::warn!(
+                "SQLite was built without SQLITE_ENABLE_QPSG: writes and lookups cost more CPU; \
+                 build with LIBSQLITE3_FLAGS=-DSQLITE_ENABLE_QPSG (.cargo/config.toml does)"
+            );
+        }
         Ok(store)
     }
 
@@ -289,6 +337,21 @@ impl Store {
         self.backend
     }
 
+    /// Whether SQLite was built with the query planner stability guarantee (always true on
+    /// PostgreSQL). Without it SQLite re-prepares every statement whose LIMIT is a bound
+    /// parameter on each run, a third of the CPU of a durable write; `.cargo/config.toml` sets
+    /// it for every build of this workspace.
+    pub async fn planner_is_stable(&self) -> Result<bool, StorageError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(true);
+        }
+        let rows = self
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA compile_options"))
+            .await?;
+        Ok(rows.iter().any(|r| r.try_get_by_index::<String>(0).is_ok_and(|o| o == "ENABLE_QPSG")))
+    }
+
     /// Checks that the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StorageError> {
         self.db.execute_unprepared("SELECT 1").await?;
@@ -329,7 +392,7 @@ impl Store {
 
     /// Staff accounts and their roles.
     pub fn staff(&self) -> crate::Staff<'_> {
-        crate::Staff { db: &self.db }
+        crate::Staff { db: &self.db, gate: &self.gate }
     }
 
     /// Staff sessions.
@@ -344,7 +407,7 @@ impl Store {
 
     /// API tokens.
     pub fn tokens(&self) -> crate::Tokens<'_> {
-        crate::Tokens { db: &self.db }
+        crate::Tokens { db: &self.db, gate: &self.gate }
     }
 
     /// The audit log.
@@ -354,12 +417,12 @@ impl Store {
 
     /// The events calendar.
     pub fn events(&self) -> crate::Events<'_> {
-        crate::Events { db: &self.db, changes: &self.event_changes }
+        crate::Events { db: &self.db, changes: &self.event_changes, gate: &self.gate }
     }
 
     /// The Bürgerservice directory: services, life situations, offices, responsibilities, forms.
     pub fn directory(&self) -> crate::Directory<'_> {
-        crate::Directory { db: &self.db, changes: &self.directory_changes }
+        crate::Directory { db: &self.db, changes: &self.directory_changes, gate: &self.gate }
     }
 
     /// Subscribed organiser feeds.

@@ -10,7 +10,7 @@ use chrono::Utc;
 use regioportal_domain::logo::check_logo;
 use regioportal_domain::region::{Contact, LocalisedText, Region};
 use regioportal_domain::{LegalPageKind, Locale};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::entity::{legal_page, municipality, place, region};
 use crate::{StorageError, Store};
@@ -138,7 +138,7 @@ impl Store {
         }
 
         // 2. Write everything in one transaction.
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(&self.db).await?;
         let now = Utc::now();
         let (cn, cs, cp, cc, cph, ce) = contact_cols(&region.contact);
         let region_row = region::ActiveModel {

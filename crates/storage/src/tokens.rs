@@ -4,9 +4,7 @@
 use chrono::{DateTime, Utc};
 use regioportal_domain::Slug;
 use regioportal_domain::auth::{Role, format_token, token_prefix};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 use crate::audit::{Actor, Change, record};
@@ -63,6 +61,8 @@ fn invalid(e: impl std::fmt::Display) -> StorageError {
 #[derive(Debug, Clone, Copy)]
 pub struct Tokens<'a> {
     pub(crate) db: &'a DatabaseConnection,
+    /// Write transactions take turns (SQLite).
+    pub(crate) gate: &'a crate::db::WriteGate,
 }
 
 impl Tokens<'_> {
@@ -84,7 +84,7 @@ impl Tokens<'_> {
             ));
         }
         let secret = format_token(&random_bytes::<32>());
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(self.db).await?;
         let row = api_token::ActiveModel {
             token_hash: Set(token_hash(&secret)),
             prefix: Set(token_prefix(&secret).to_owned()),
@@ -149,7 +149,7 @@ impl Tokens<'_> {
     }
 
     async fn revoke_where(&self, scope: Option<&TenantScope>, id: i64, actor: &Actor) -> Result<bool, StorageError> {
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(self.db).await?;
         let mut q = api_token::Entity::update_many()
             .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
             .filter(api_token::Column::Id.eq(id))

@@ -154,6 +154,35 @@ pub fn router(state: AppState) -> Router {
     routes::router(state)
 }
 
+/// Builds the calendar and search indexes; false (after logging why) when one could not be.
+async fn warm_indexes(state: &AppState) -> bool {
+    let snap = match state.directory.get(&state.store).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "the municipalities could not be loaded yet");
+            return false;
+        }
+    };
+    let scopes: Vec<_> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
+    if let Err(e) = state.calendar.ensure_fresh(&state.store, &scopes).await {
+        tracing::warn!(error = %e, "the calendar index could not be built yet; the database answers instead");
+        return false;
+    }
+    match state.services.get(&state.store, &snap).await {
+        Ok(catalog) => match state.search.ensure_fresh(&state.store, &snap, &catalog).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = ?e, "the search index could not be built yet");
+                false
+            }
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "the Bürgerservice directory could not be loaded yet");
+            false
+        }
+    }
+}
+
 /// Serves the portal on `listener` until `shutdown` resolves, then finishes requests in flight.
 pub async fn serve(
     listener: TcpListener,
@@ -162,22 +191,14 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     use axum::ServiceExt as _;
     use tower::Layer as _;
-    // Build the calendar index while the first requests are answered from the database.
+    // Build the calendar and search indexes while the first requests are answered from the
+    // database; /readyz says "starting" until both are built, so try until they are.
     let warm = state.clone();
     tokio::spawn(async move {
-        if let Ok(snap) = warm.directory.get(&warm.store).await {
-            let scopes: Vec<_> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
-            if let Err(e) = warm.calendar.ensure_fresh(&warm.store, &scopes).await {
-                tracing::warn!(error = %e, "the calendar index could not be built; the database answers instead");
-            }
-            match warm.services.get(&warm.store, &snap).await {
-                Ok(catalog) => {
-                    if let Err(e) = warm.search.ensure_fresh(&warm.store, &snap, &catalog).await {
-                        tracing::warn!(error = ?e, "the search index could not be built yet");
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "the Bürgerservice directory could not be loaded yet"),
-            }
+        let mut delay = std::time::Duration::from_millis(500);
+        while !warm_indexes(&warm).await {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(std::time::Duration::from_secs(30));
         }
     });
     // Poll subscribed organiser feeds.

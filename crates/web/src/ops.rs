@@ -28,14 +28,16 @@ pub async fn healthz() -> Json<Health> {
 /// `GET /readyz`: the database answers; 503 otherwise, so a load balancer stops sending traffic.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
     (status = 200, description = "Ready to serve", body = Health),
-    (status = 503, description = "The database is unreachable", body = Health),
+    (status = 503, description = "The database is unreachable, or the calendar and search indexes are still being built (status `starting`)", body = Health),
 ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let backend = state.store.backend().as_str();
     match tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping()).await {
         // Not ready until the calendar index is built: until then every calendar request would
-        // be answered from the database, slowly and with a lot of memory under load.
-        Ok(Ok(())) if state.calendar.versions().is_none() => {
+        // be answered from the database, slowly and with a lot of memory under load. Nor until
+        // the search index is: its first build (seconds with 100k events) takes the CPU from
+        // the requests, and searches wait for it.
+        Ok(Ok(())) if state.calendar.versions().is_none() || !state.search.is_built() => {
             let mut res =
                 (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "starting", database: Some(backend) }))
                     .into_response();

@@ -5,10 +5,7 @@
 
 use regioportal_domain::services::Area;
 use regioportal_domain::{MunicipalityKind, Slug};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use serde_json::json;
 
 use super::{Directory, OfficeInput, area_of, fill_office, insert_responsibility};
@@ -120,7 +117,7 @@ impl Directory<'_> {
         input: &OfficeInput,
         actor: &Actor,
     ) -> Result<i64, StorageError> {
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(self.db).await?;
         let taken = office::Entity::find()
             .filter(office::Column::MunicipalityId.eq(scope.id))
             .filter(office::Column::Slug.eq(slug.as_str()))
@@ -159,7 +156,7 @@ impl Directory<'_> {
         input: &ContactInput,
         actor: &Actor,
     ) -> Result<i64, StorageError> {
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(self.db).await?;
         office_in(&txn, scope, office_id).await?;
         let last: Option<i32> = contact::Entity::find()
             .select_only()
@@ -201,7 +198,7 @@ impl Directory<'_> {
         input: &ContactInput,
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(self.db).await?;
         let row = contact_in(&txn, scope, contact_id).await?;
         let mut a: contact::ActiveModel = row.into();
         fill_contact(&mut a, input);
@@ -229,7 +226,7 @@ impl Directory<'_> {
         contact_id: i64,
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(self.db).await?;
         let row = contact_in(&txn, scope, contact_id).await?;
         contact_service::Entity::delete_many()
             .filter(contact_service::Column::ContactId.eq(contact_id))
@@ -291,7 +288,7 @@ impl Directory<'_> {
         area: &Area,
         actor: &Actor,
     ) -> Result<i64, StorageError> {
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(self.db).await?;
         office_in(&txn, scope, office_id).await?;
         let service_row = service::Entity::find_by_id(service_id).one(&txn).await?.ok_or(StorageError::NotFound)?;
         let own_m = municipality::Entity::find_by_id(scope.id).one(&txn).await?.ok_or(StorageError::NotFound)?;
@@ -357,7 +354,7 @@ impl Directory<'_> {
 
     /// Removes an assignment of the scope's municipality.
     pub async fn remove_responsibility(&self, scope: &TenantScope, id: i64, actor: &Actor) -> Result<(), StorageError> {
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(self.db).await?;
         let row = responsibility::Entity::find_by_id(id)
             .filter(responsibility::Column::MunicipalityId.eq(scope.id))
             .one(&txn)
@@ -389,7 +386,7 @@ impl Directory<'_> {
         related: &[i64],
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(self.db).await?;
         if service::Entity::find_by_id(service_id).one(&txn).await?.is_none() {
             return Err(StorageError::NotFound);
         }
@@ -443,7 +440,7 @@ impl Directory<'_> {
         input: &LifeSituationInput,
         actor: &Actor,
     ) -> Result<i64, StorageError> {
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(self.db).await?;
         let taken =
             life_situation::Entity::find().filter(life_situation::Column::Slug.eq(slug.as_str())).one(&txn).await?;
         if taken.is_some() {
@@ -492,7 +489,7 @@ impl Directory<'_> {
         input: &LifeSituationInput,
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let txn = self.db.begin().await?;
+        let (txn, _turn) = self.gate.begin(self.db).await?;
         let row = life_situation::Entity::find_by_id(id).one(&txn).await?.ok_or(StorageError::NotFound)?;
         check_parent(&txn, Some(id), input.parent_id).await?;
         let mut a: life_situation::ActiveModel = row.into();

@@ -81,6 +81,11 @@ impl SiteSearch {
         Ok(Self { index, marks: Mutex::default(), refresh: tokio::sync::Mutex::new(()) })
     }
 
+    /// Whether the index holds the catalogue and the events (built once after start).
+    pub fn is_built(&self) -> bool {
+        self.marks.lock().is_ok_and(|m| m.events_built && m.catalog.is_some())
+    }
+
     /// The index, brought up to date with the catalog and the events first.
     pub async fn ensure_fresh(&self, store: &Store, snap: &Snapshot, catalog: &Catalog) -> Result<(), AppError> {
         let events = store.events();
