@@ -147,13 +147,15 @@ impl WriteGate {
     }
 
     /// Waits for this process's turn to write, then begins a transaction. A function that holds
-    /// a turn must not begin another transaction through the gate before dropping it.
-    pub(crate) async fn begin(&self, db: &DatabaseConnection) -> Result<(DatabaseTransaction, WriteTurn), DbErr> {
+    /// a turn must not begin another transaction through the gate before dropping it. Bind it
+    /// as `let (_turn, txn) = …`: locals drop in reverse order, so the transaction (rolled back
+    /// when dropped uncommitted) goes before the turn.
+    pub(crate) async fn begin(&self, db: &DatabaseConnection) -> Result<(WriteTurn, DatabaseTransaction), DbErr> {
         let turn = match &self.0 {
             Some(m) => Some(m.clone().lock_owned().await),
             None => None,
         };
-        Ok((db.begin().await?, WriteTurn(turn)))
+        Ok((WriteTurn(turn), db.begin().await?))
     }
 }
 

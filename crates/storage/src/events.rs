@@ -362,7 +362,7 @@ impl Events<'_> {
     ) -> Result<EventRecord, StorageError> {
         let now = Utc::now();
         let uid = new.uid.clone().unwrap_or_else(|| format!("{}@regioportal", uuid::Uuid::new_v4()));
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let mut a = event::ActiveModel {
             municipality_id: Set(scope.id),
             uid: Set(uid.clone()),
@@ -422,7 +422,7 @@ impl Events<'_> {
             return Ok(0);
         }
         let now = Utc::now();
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let rows = items.iter().map(|(d, status)| {
             let mut a = event::ActiveModel {
                 municipality_id: Set(scope.id),
@@ -473,7 +473,7 @@ impl Events<'_> {
         status: Option<EventStatus>,
         actor: &Actor,
     ) -> Result<EventRecord, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let row = event::Entity::find_by_id(id)
             .filter(event::Column::MunicipalityId.eq(scope.id))
             .one(&txn)
@@ -516,7 +516,7 @@ impl Events<'_> {
         note: Option<&str>,
         actor: &Actor,
     ) -> Result<EventRecord, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let row = event::Entity::find_by_id(id)
             .filter(event::Column::MunicipalityId.eq(scope.id))
             .one(&txn)
@@ -550,7 +550,7 @@ impl Events<'_> {
 
     /// Deletes an event; false if the scope has no such event.
     pub async fn delete(&self, scope: &TenantScope, id: i64, actor: &Actor) -> Result<bool, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let Some(row) =
             event::Entity::find_by_id(id).filter(event::Column::MunicipalityId.eq(scope.id)).one(&txn).await?
         else {
@@ -791,7 +791,7 @@ impl Events<'_> {
         token_hash: &str,
         actor: &Actor,
     ) -> Result<Option<(i64, i64)>, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let Some(row) = event::Entity::find()
             .filter(event::Column::ConfirmTokenHash.eq(token_hash))
             .filter(event::Column::ConfirmedAt.is_null())
@@ -829,7 +829,7 @@ impl Events<'_> {
         image: Option<(&str, &[u8], &str)>,
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let row = event::Entity::find_by_id(id)
             .filter(event::Column::MunicipalityId.eq(scope.id))
             .one(&txn)

@@ -138,7 +138,7 @@ impl Store {
         }
 
         // 2. Write everything in one transaction.
-        let (txn, _turn) = self.gate.begin(&self.db).await?;
+        let (_turn, txn) = self.gate.begin(&self.db).await?;
         let now = Utc::now();
         let (cn, cs, cp, cc, cph, ce) = contact_cols(&region.contact);
         let region_row = region::ActiveModel {

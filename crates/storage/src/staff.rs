@@ -194,7 +194,7 @@ impl Staff<'_> {
     ) -> Result<UserId, StorageError> {
         let hash = password.map(|p| hash_password(p.expose())).transpose()?;
         let now = Utc::now();
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let user = staff_user::ActiveModel {
             email: Set(email.as_str().to_owned()),
             display_name: Set(display_name.trim().to_owned()),
@@ -234,7 +234,7 @@ impl Staff<'_> {
         actor: &Actor,
     ) -> Result<bool, StorageError> {
         check_scope(grant, scope)?;
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let existing = role_grant::Entity::find()
             .filter(role_grant::Column::UserId.eq(user.0))
             .filter(role_grant::Column::Role.eq(grant.role().as_str()))
@@ -267,7 +267,7 @@ impl Staff<'_> {
         actor: &Actor,
     ) -> Result<bool, StorageError> {
         check_scope(grant, scope)?;
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let res = role_grant::Entity::delete_many()
             .filter(role_grant::Column::UserId.eq(user.0))
             .filter(role_grant::Column::Role.eq(grant.role().as_str()))
@@ -289,7 +289,7 @@ impl Staff<'_> {
         actor: &Actor,
     ) -> Result<(), StorageError> {
         let hash = hash_password(password.expose())?;
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let mut u =
             staff_user::Entity::find_by_id(user.0).one(&txn).await?.ok_or(StorageError::NotFound)?.into_active_model();
         u.password_hash = Set(Some(hash));
@@ -335,7 +335,7 @@ impl Staff<'_> {
         recovery_codes: &[String],
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let mut u =
             staff_user::Entity::find_by_id(user.0).one(&txn).await?.ok_or(StorageError::NotFound)?.into_active_model();
         u.totp_enabled = Set(true);

@@ -84,7 +84,7 @@ impl Tokens<'_> {
             ));
         }
         let secret = format_token(&random_bytes::<32>());
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let row = api_token::ActiveModel {
             token_hash: Set(token_hash(&secret)),
             prefix: Set(token_prefix(&secret).to_owned()),
@@ -149,7 +149,7 @@ impl Tokens<'_> {
     }
 
     async fn revoke_where(&self, scope: Option<&TenantScope>, id: i64, actor: &Actor) -> Result<bool, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let mut q = api_token::Entity::update_many()
             .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
             .filter(api_token::Column::Id.eq(id))

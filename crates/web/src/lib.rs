@@ -154,7 +154,9 @@ pub fn router(state: AppState) -> Router {
     routes::router(state)
 }
 
-/// Builds the calendar and search indexes; false (after logging why) when one could not be.
+/// Builds the calendar and search indexes; false (after logging why) when one is not built yet.
+/// A call can return without building (a request is building the calendar index meanwhile, and
+/// may fail or be cancelled), so what counts is whether both are built afterwards.
 async fn warm_indexes(state: &AppState) -> bool {
     let snap = match state.directory.get(&state.store).await {
         Ok(s) => s,
@@ -170,7 +172,7 @@ async fn warm_indexes(state: &AppState) -> bool {
     }
     match state.services.get(&state.store, &snap).await {
         Ok(catalog) => match state.search.ensure_fresh(&state.store, &snap, &catalog).await {
-            Ok(()) => true,
+            Ok(()) => state.calendar.versions().is_some() && state.search.is_built(),
             Err(e) => {
                 tracing::warn!(error = ?e, "the search index could not be built yet");
                 false

@@ -117,7 +117,7 @@ impl Directory<'_> {
         input: &OfficeInput,
         actor: &Actor,
     ) -> Result<i64, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let taken = office::Entity::find()
             .filter(office::Column::MunicipalityId.eq(scope.id))
             .filter(office::Column::Slug.eq(slug.as_str()))
@@ -156,7 +156,7 @@ impl Directory<'_> {
         input: &ContactInput,
         actor: &Actor,
     ) -> Result<i64, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         office_in(&txn, scope, office_id).await?;
         let last: Option<i32> = contact::Entity::find()
             .select_only()
@@ -198,7 +198,7 @@ impl Directory<'_> {
         input: &ContactInput,
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let row = contact_in(&txn, scope, contact_id).await?;
         let mut a: contact::ActiveModel = row.into();
         fill_contact(&mut a, input);
@@ -226,7 +226,7 @@ impl Directory<'_> {
         contact_id: i64,
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let row = contact_in(&txn, scope, contact_id).await?;
         contact_service::Entity::delete_many()
             .filter(contact_service::Column::ContactId.eq(contact_id))
@@ -288,7 +288,7 @@ impl Directory<'_> {
         area: &Area,
         actor: &Actor,
     ) -> Result<i64, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         office_in(&txn, scope, office_id).await?;
         let service_row = service::Entity::find_by_id(service_id).one(&txn).await?.ok_or(StorageError::NotFound)?;
         let own_m = municipality::Entity::find_by_id(scope.id).one(&txn).await?.ok_or(StorageError::NotFound)?;
@@ -354,7 +354,7 @@ impl Directory<'_> {
 
     /// Removes an assignment of the scope's municipality.
     pub async fn remove_responsibility(&self, scope: &TenantScope, id: i64, actor: &Actor) -> Result<(), StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let row = responsibility::Entity::find_by_id(id)
             .filter(responsibility::Column::MunicipalityId.eq(scope.id))
             .one(&txn)
@@ -386,7 +386,7 @@ impl Directory<'_> {
         related: &[i64],
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         if service::Entity::find_by_id(service_id).one(&txn).await?.is_none() {
             return Err(StorageError::NotFound);
         }
@@ -440,7 +440,7 @@ impl Directory<'_> {
         input: &LifeSituationInput,
         actor: &Actor,
     ) -> Result<i64, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let taken =
             life_situation::Entity::find().filter(life_situation::Column::Slug.eq(slug.as_str())).one(&txn).await?;
         if taken.is_some() {
@@ -489,7 +489,7 @@ impl Directory<'_> {
         input: &LifeSituationInput,
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let row = life_situation::Entity::find_by_id(id).one(&txn).await?.ok_or(StorageError::NotFound)?;
         check_parent(&txn, Some(id), input.parent_id).await?;
         let mut a: life_situation::ActiveModel = row.into();

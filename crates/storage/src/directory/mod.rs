@@ -415,7 +415,7 @@ impl Directory<'_> {
         content: &ServiceContent,
         actor: &Actor,
     ) -> Result<ServiceRecord, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         if service::Entity::find().filter(service::Column::Slug.eq(slug.as_str())).one(&txn).await?.is_some() {
             return Err(StorageError::Conflict(format!(
                 "a service with the address name {:?} exists already: choose another",
@@ -458,7 +458,7 @@ impl Directory<'_> {
         content: &ServiceContent,
         actor: &Actor,
     ) -> Result<ServiceRecord, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let Some(old) = service::Entity::find_by_id(id).one(&txn).await? else { return Err(StorageError::NotFound) };
         let old_content: ServiceContent =
             serde_json::from_str(&old.content).map_err(|e| corrupt("service content", e))?;
@@ -497,7 +497,7 @@ impl Directory<'_> {
         local: &LocalPart,
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         if service::Entity::find_by_id(service_id).one(&txn).await?.is_none() {
             return Err(StorageError::NotFound);
         }
@@ -621,7 +621,7 @@ impl Directory<'_> {
         input: &OfficeInput,
         actor: &Actor,
     ) -> Result<(), StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         let Some(row) =
             office::Entity::find_by_id(id).filter(office::Column::MunicipalityId.eq(scope.id)).one(&txn).await?
         else {
@@ -779,7 +779,7 @@ impl Directory<'_> {
         new: &NewForm,
         actor: &Actor,
     ) -> Result<FormRecord, StorageError> {
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
         if service::Entity::find_by_id(service_id).one(&txn).await?.is_none() {
             return Err(StorageError::NotFound);
         }
@@ -843,7 +843,7 @@ impl Directory<'_> {
             return Err(StorageError::Import(unknown.join("; ")));
         }
         let mut report = CatalogueReport::default();
-        let (txn, _turn) = self.gate.begin(self.db).await?;
+        let (_turn, txn) = self.gate.begin(self.db).await?;
 
         let mut life_ids: HashMap<String, i64> = HashMap::new();
         for (pos, l) in c.life_situations.iter().enumerate() {
