@@ -147,6 +147,12 @@ impl AppState {
             config,
         })))
     }
+
+    /// Whether the calendar and search indexes are built (until then `/readyz` says
+    /// "starting" and the start-up task keeps trying).
+    pub fn indexes_built(&self) -> bool {
+        self.calendar.versions().is_some() && self.search.is_built()
+    }
 }
 
 /// The routed application (without host mapping; see [`serve`]).
@@ -172,7 +178,7 @@ async fn warm_indexes(state: &AppState) -> bool {
     }
     match state.services.get(&state.store, &snap).await {
         Ok(catalog) => match state.search.ensure_fresh(&state.store, &snap, &catalog).await {
-            Ok(()) => state.calendar.versions().is_some() && state.search.is_built(),
+            Ok(()) => state.indexes_built(),
             Err(e) => {
                 tracing::warn!(error = ?e, "the search index could not be built yet");
                 false

@@ -37,7 +37,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         // be answered from the database, slowly and with a lot of memory under load. Nor until
         // the search index is: its first build (seconds with 100k events) takes the CPU from
         // the requests, and searches wait for it.
-        Ok(Ok(())) if state.calendar.versions().is_none() || !state.search.is_built() => {
+        Ok(Ok(())) if !state.indexes_built() => {
             let mut res =
                 (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "starting", database: Some(backend) }))
                     .into_response();

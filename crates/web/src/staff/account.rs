@@ -3,23 +3,20 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use regioportal_domain::auth::{Password, Reach, base32, format_recovery_code, totp};
 use regioportal_storage::secrets::{random_bytes, verify_password};
 use serde::Deserialize;
 
 use super::login::password_message;
+use super::render;
 use super::session::HtmlForm;
 use super::{FormErrors, Staff, local_time};
 use crate::AppState;
 use crate::chrome::{Chrome, region_info};
 use crate::ctx::RequestCtx;
 use crate::error::AppError;
-
-fn render(t: &impl Template, status: StatusCode) -> Result<Response, AppError> {
-    Ok((status, Html(t.render().map_err(AppError::internal)?)).into_response())
-}
 
 struct MunicipalityEntry {
     slug: String,

@@ -4,12 +4,13 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use regioportal_domain::Slug;
 use regioportal_domain::events::{EventDraft, EventStatus};
 use regioportal_storage::{EventRecord, EventSource, MunicipalityRecord, NewEvent};
 use serde::Deserialize;
 
+use super::render;
 use super::{FormErrors, Staff, local_time};
 use crate::AppState;
 use crate::chrome::{Chrome, region_info};
@@ -46,10 +47,6 @@ pub(crate) async fn events_municipality(
         return Err(AppError::Forbidden);
     }
     Ok(m)
-}
-
-fn render(t: &impl Template, status: StatusCode) -> Result<Response, AppError> {
-    Ok((status, Html(t.render().map_err(AppError::internal)?)).into_response())
 }
 
 struct Row {
