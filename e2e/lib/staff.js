@@ -15,6 +15,7 @@ export function staffEnv() {
     admin: process.env.E2E_ADMIN_EMAIL || '',
     editor: process.env.E2E_EDITOR_EMAIL || '',
     region: process.env.E2E_REGION_EMAIL || '',
+    organiser: process.env.E2E_ORGANISER_EMAIL || '',
     municipality: process.env.E2E_STAFF_MUNICIPALITY || 'gera',
   };
   const missing = Object.entries(env).filter(([, v]) => !v).map(([k]) => k);

@@ -425,6 +425,55 @@ if (env.ready) {
           return s.submit(`main form[action="/verwaltung/${M}/veranstaltungen"] button[type=submit]`);
         },
         expect: expects({ h1: `=E2E Konzert ${lang}`, has: ['staff-event-saved', 'staff-event-decision'] }) },
+      // The same event repeats: its dates are listed, one of them is cancelled on its own page.
+      { id: 'event-recurring', title: 'event editor of a repeating event (list of dates)', lang, route: '/verwaltung/{municipality}/veranstaltungen/{id}', status: 200,
+        go: async (s) => {
+          await s.page.locator('#rrule').fill('FREQ=WEEKLY;COUNT=5');
+          await s.page.locator('#exdates').fill('2031-05-24');
+          return s.submit('main form:has(#rrule) button[type=submit]');
+        },
+        expect: expects({ h1: `=E2E Konzert ${lang}`, has: ['staff-event-saved', 'staff-dates', 'staff-date-state-removed'], count: [['main a[href*="/termine/2031-05-31T19:30"]', 1, 'link to a date']] }) },
+      { id: 'event-date', title: 'one date of a repeating event', lang, route: '/verwaltung/{municipality}/veranstaltungen/{id}/termine/{date}', status: 200,
+        go: (s) => s.navigate(() => s.page.locator('main a[href*="/termine/2031-05-31T19:30"]').first().click()),
+        expect: expects({ has: ['staff-date-decision', 'staff-date-save'], count: [['#decision-planned:checked', 1, 'takes place'], ['#date', 1, 'date field']] }) },
+      { id: 'event-date-errors', title: 'one date, submitted without a day or time (field errors)', lang, route: '/verwaltung/{municipality}/veranstaltungen/{id}/termine/{date}', status: 422, errorSummary: true,
+        go: async (s) => {
+          await s.page.locator('#date').fill('');
+          await s.page.locator('#start_time').fill('');
+          return s.submit('main form:has(#decision-planned) button[type=submit]');
+        },
+        expect: expects({ has: ['error-summary-title', 'event-error-date', 'event-error-time'] }) },
+      { id: 'event-date-cancelled', title: 'event editor after cancelling one date (notice)', lang, route: '/verwaltung/{municipality}/veranstaltungen/{id}', status: 200,
+        go: async (s) => {
+          await s.page.locator('#decision-cancelled').check();
+          await s.page.locator('#date').fill('2031-05-31');
+          await s.page.locator('#start_time').fill('19:30');
+          return s.submit('main form:has(#decision-planned) button[type=submit]');
+        },
+        expect: expects({ has: ['staff-date-saved', 'staff-date-state-cancelled'] }) },
+    ]),
+  ]);
+
+  // A trusted organiser: their own events only, published without review, no decisions.
+  flow('organiser', 'events of a trusted organiser', {}, [
+    { id: 'organiser-login', title: 'dashboard (trusted organiser)', lang: 'de', route: '/verwaltung', status: 200,
+      go: (s) => login(s, env.organiser, env.password, 'de'),
+      expect: expects({ h1: 'staff-dashboard-title', has: ['staff-events-own'], count: [[`main a[href="/verwaltung/${M}/veranstaltungen"]`, 1, 'link to their events']] }) },
+    ...LANGS.flatMap((lang) => [
+      { id: 'organiser-list', title: 'my events (trusted organiser)', lang, route: '/verwaltung/{municipality}/veranstaltungen', status: 200,
+        go: (s) => s.goto(`/verwaltung/${M}/veranstaltungen` + langQ(lang)),
+        expect: expects({ h1: 'staff-events-own', has: ['staff-events-own-intro'] }) },
+      { id: 'organiser-created', title: 'editor of an organiser\'s own event (no decisions)', lang, route: '/verwaltung/{municipality}/veranstaltungen/{id}', status: 200,
+        go: async (s) => {
+          await s.goto(`/verwaltung/${M}/veranstaltungen/neu` + langQ(lang));
+          await s.page.locator('#title').fill(`E2E Theater ${lang}`);
+          await s.page.locator('#start_date').fill('2031-06-14');
+          await s.page.locator('#start_time').fill('19:30');
+          await s.page.locator('#venue_name').fill('Großes Haus');
+          await s.page.locator('#categories').check();
+          return s.submit(`main form[action="/verwaltung/${M}/veranstaltungen"] button[type=submit]`);
+        },
+        expect: expects({ h1: `=E2E Theater ${lang}`, has: ['staff-event-saved', 'staff-event-image'] }) },
     ]),
   ]);
 

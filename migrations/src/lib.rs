@@ -8,6 +8,7 @@ mod m20261201_000001_tenants;
 mod m20261201_000002_staff;
 mod m20261201_000003_events;
 mod m20261201_000004_services;
+mod m20261207_000005_event_token_owner;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_staff::Migration),
             Box::new(m20261201_000003_events::Migration),
             Box::new(m20261201_000004_services::Migration),
+            Box::new(m20261207_000005_event_token_owner::Migration),
         ]
     }
 }

@@ -309,7 +309,7 @@ async fn a_submission_waits_for_confirmation_and_a_moderator() {
     let pending = app
         .store
         .events()
-        .list(gera.scope(), Some(regioportal_domain::events::EventStatus::Pending), 10)
+        .list(gera.scope(), Some(regioportal_domain::events::EventStatus::Pending), None, 10)
         .await
         .unwrap();
     assert!(pending.is_empty(), "moderators see it only after the e-mail link was opened");
@@ -327,7 +327,7 @@ async fn a_submission_waits_for_confirmation_and_a_moderator() {
     let pending = app
         .store
         .events()
-        .list(gera.scope(), Some(regioportal_domain::events::EventStatus::Pending), 10)
+        .list(gera.scope(), Some(regioportal_domain::events::EventStatus::Pending), None, 10)
         .await
         .unwrap();
     assert_eq!(pending.len(), 1);
@@ -476,7 +476,10 @@ async fn the_ics_feed_keeps_rules_and_round_trips_into_a_fresh_database() {
     let other = TestApp::spawn().await;
     let gera = other.store.municipalities().by_slug("gera").await.unwrap().unwrap();
     let actor = regioportal_storage::Actor::cli();
-    let published = regioportal_domain::events::EventStatus::Published;
+    let published = regioportal_storage::ImportOptions {
+        status_if_new: regioportal_domain::events::EventStatus::Published,
+        feed: None,
+    };
     let report =
         regioportal_storage::import_ics(other.store.events(), gera.scope(), &ics, published, &actor, |_, _| {})
             .await
@@ -552,7 +555,10 @@ END:VCALENDAR\r\n";
         app.store.events(),
         gera.scope(),
         ics,
-        regioportal_domain::events::EventStatus::Published,
+        regioportal_storage::ImportOptions {
+            status_if_new: regioportal_domain::events::EventStatus::Published,
+            feed: None,
+        },
         &actor,
         |_, _| {},
     )
@@ -571,7 +577,7 @@ END:VCALENDAR\r\n";
     assert!(reason("bad-tz").contains("Moon/Base"), "{}", reason("bad-tz"));
     assert!(reason("bad-rule").contains("HOURLY"), "{}", reason("bad-rule"));
     assert!(reason("no-venue").contains("venue"), "{}", reason("no-venue"));
-    let stored = app.store.events().list(gera.scope(), None, 100).await.unwrap();
+    let stored = app.store.events().list(gera.scope(), None, None, 100).await.unwrap();
     let mut titles: Vec<_> = stored.iter().map(|e| e.draft.title.as_str()).collect();
     titles.sort();
     assert_eq!(titles, ["Auch gut", "Gut"]);
@@ -659,7 +665,10 @@ async fn an_organiser_submits_and_a_gera_moderator_approves() {
     let bot = organiser.post("/veranstaltungen/melden", &as_refs(&fields(&answer, "http://spam.example"))).await;
     assert_eq!(bot.status, 200, "a bot sees success");
     let gera = app.store.municipalities().by_slug("gera").await.unwrap().unwrap();
-    assert!(app.store.events().list(gera.scope(), None, 10).await.unwrap().is_empty(), "the honeypot stored nothing");
+    assert!(
+        app.store.events().list(gera.scope(), None, None, 10).await.unwrap().is_empty(),
+        "the honeypot stored nothing"
+    );
     let ok = organiser.post("/veranstaltungen/melden", &as_refs(&fields(&answer, ""))).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
 
@@ -680,7 +689,7 @@ async fn an_organiser_submits_and_a_gera_moderator_approves() {
     let queue = moderator.get("/verwaltung/gera/veranstaltungen").await;
     assert_eq!(queue.status, 200, "{}", queue.body);
     assert!(queue.body.contains("Hofkonzert"));
-    let id = app.store.events().list(gera.scope(), None, 10).await.unwrap()[0].id;
+    let id = app.store.events().list(gera.scope(), None, None, 10).await.unwrap()[0].id;
     assert_eq!(moderator.get("/verwaltung/jena/veranstaltungen").await.status, 403, "not Jena's");
     let review = moderator.get(&format!("/verwaltung/gera/veranstaltungen/{id}")).await;
     assert!(review.body.contains("kultur@example.org"), "the moderator sees who submitted it");
@@ -787,7 +796,7 @@ async fn the_index_and_the_database_agree() {
 
 /// A minimal HTTP server as the organiser's calendar: serves whatever `body` holds at
 /// `/feed.ics` and 404 elsewhere.
-async fn feed_server(body: std::sync::Arc<std::sync::Mutex<String>>) -> std::net::SocketAddr {
+pub(crate) async fn feed_server(body: std::sync::Arc<std::sync::Mutex<String>>) -> std::net::SocketAddr {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

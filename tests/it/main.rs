@@ -3,6 +3,7 @@
 
 mod api;
 mod events;
+mod events_staff;
 mod ops;
 mod pages;
 mod services;

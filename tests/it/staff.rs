@@ -459,7 +459,7 @@ async fn no_role_of_one_municipality_changes_another() {
         app.store.sessions().of_user(victim, Default::default(), chrono::Utc::now()).await.unwrap()[0].id;
 
     let mut actors = Vec::new();
-    for (i, role) in ["editor@gera", "moderator@gera", "municipality_admin@gera"].iter().enumerate() {
+    for (i, role) in ["editor@gera", "moderator@gera", "organiser@gera", "municipality_admin@gera"].iter().enumerate() {
         let email = format!("actor{i}@gera.de");
         create_staff(&app.store, &email, PW, &[role]).await;
         let mut b = Browser::new(&app);
@@ -480,6 +480,7 @@ async fn no_role_of_one_municipality_changes_another() {
     let jena_event = serde_json::json!({
         "title": "Jena only", "start": "2027-01-10T10:00", "municipality": "jena",
         "venue": { "name": "Rathaus" }, "categories": ["sonstiges"], "status": "draft",
+        "rrule": "FREQ=WEEKLY;COUNT=3",
     });
     let (_, created) =
         app.send_json(reqwest::Method::POST, "/api/v1/events", Some(&jena_token), Some(&jena_event)).await;
@@ -509,6 +510,7 @@ async fn no_role_of_one_municipality_changes_another() {
             .replace("{office}", jena_office.slug.as_str())
             .replace("{service_slug}", &service_slug)
             .replace("{life_slug}", "umzug")
+            .replace("{date}", "2027-01-17T10:00")
             .replace(
                 "{id}",
                 &match spec.path {

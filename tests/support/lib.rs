@@ -439,7 +439,7 @@ pub async fn create_staff(store: &Store, email: &str, password: &str, grants: &[
     id
 }
 
-/// Creates an API token (`role` is `editor` or `moderator`) of a municipality; returns the secret.
+/// Creates an API token (`role` is `editor`, `moderator` or `organiser`) of a municipality; returns the secret.
 pub async fn create_token(store: &Store, municipality: &str, role: &str) -> String {
     let m = store.municipalities().by_slug(municipality).await.expect("db").expect("municipality");
     let role = regioportal_domain::auth::Role::parse(role).expect("role");

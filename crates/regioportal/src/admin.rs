@@ -34,7 +34,7 @@ pub enum UsersCommand {
         /// The account's e-mail address.
         #[arg(long)]
         email: String,
-        /// platform_admin, region_editor, municipality_admin, editor or moderator.
+        /// platform_admin, region_editor, municipality_admin, editor, moderator or organiser.
         #[arg(long)]
         role: String,
         /// The municipality of the role.
@@ -65,7 +65,7 @@ pub enum TokensCommand {
         /// The municipality (slug).
         #[arg(long)]
         municipality: String,
-        /// editor or moderator.
+        /// editor, moderator or organiser (a trusted organiser: publishes and changes only its own events).
         #[arg(long)]
         role: String,
         /// What it is for, e.g. "Website Jena".

@@ -177,7 +177,7 @@ pub async fn seed_events(store: &Store, today: chrono::NaiveDate) -> Result<usiz
                 .map_err(|p| StorageError::Import(format!("demo event {}: {:?}", e.key, p)))?;
             let status = if e.cancelled { EventStatus::Cancelled } else { EventStatus::Published };
             let uid = format!("demo-{}-{}@regioportal", m.slug(), e.key);
-            store.events().upsert(m.scope(), &uid, &draft, status, &regioportal_storage::Actor::cli()).await?;
+            store.events().upsert(m.scope(), &uid, &draft, status, None, &regioportal_storage::Actor::cli()).await?;
             n += 1;
         }
     }

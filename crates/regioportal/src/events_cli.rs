@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use regioportal_domain::events::EventStatus;
-use regioportal_storage::{Actor, MAX_IMPORT_BYTES, Outcome, Store, import_ics};
+use regioportal_storage::{Actor, ImportOptions, MAX_IMPORT_BYTES, Outcome, Store, import_ics};
 
 use crate::config::ConfigError;
 
@@ -78,7 +78,8 @@ pub async fn run(store: &Store, cmd: EventsCommand) -> Result<(), ConfigError> {
     )?;
     let status = if publish { EventStatus::Published } else { EventStatus::Pending };
     let bar = std::io::stderr().is_terminal();
-    let report = import_ics(store.events(), m.scope(), &text, status, &Actor::cli(), |done, total| {
+    let options = ImportOptions { status_if_new: status, feed: None };
+    let report = import_ics(store.events(), m.scope(), &text, options, &Actor::cli(), |done, total| {
         if bar && (done % 50 == 0 || done == total) {
             let width = 30;
             let filled = (done * width).checked_div(total).unwrap_or(width);

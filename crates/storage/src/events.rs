@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::audit::{Actor, Change, record};
 use crate::entity::{event, event_image, event_override};
-use crate::{StorageError, TenantScope};
+use crate::{StorageError, TenantScope, UserId};
 
 /// How an event came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,11 +89,22 @@ pub struct EventRecord {
     pub moderation_note: Option<String>,
     /// iCalendar SEQUENCE: raised on every change.
     pub sequence: i32,
+    /// The account that created it (staff area).
+    pub created_by: Option<UserId>,
+    /// The API token that created it.
+    pub created_by_token: Option<i64>,
+    /// The subscribed feed it came from.
+    pub feed_id: Option<i64>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
 }
+
+/// The beginning of the note the importer leaves on an event it withdrew from the public
+/// calendar (marked private by its source, or no longer in its feed). Such an event comes back
+/// when its source lists it again as public; one a moderator withdrew does not.
+pub const IMPORT_WITHDRAWAL: &str = "withdrawn by the import: ";
 
 /// A new event.
 #[derive(Debug, Clone)]
@@ -110,6 +121,8 @@ pub struct NewEvent<'a> {
     pub submitter_email: Option<String>,
     /// SHA-256 of the confirmation link's token, for a submission.
     pub confirm_token_hash: Option<String>,
+    /// The subscribed feed it came from.
+    pub feed: Option<i64>,
 }
 
 /// What the public calendar asks for.
@@ -246,6 +259,9 @@ fn row_to_record(
         confirmed: m.source != "submission" || m.confirmed_at.is_some(),
         moderation_note: m.moderation_note,
         sequence: m.sequence,
+        created_by: m.created_by.map(UserId),
+        created_by_token: m.created_by_token,
+        feed_id: m.feed_id,
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
@@ -372,6 +388,8 @@ impl Events<'_> {
             confirm_token_hash: Set(new.confirm_token_hash.clone()),
             sequence: Set(0),
             created_by: Set(actor.user_id),
+            created_by_token: Set(actor.token_id),
+            feed_id: Set(new.feed),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -473,6 +491,20 @@ impl Events<'_> {
         status: Option<EventStatus>,
         actor: &Actor,
     ) -> Result<EventRecord, StorageError> {
+        self.update_with(scope, id, draft, status.map(|s| (s, false)), actor).await
+    }
+
+    /// [`Events::update`]; with `(status, true)` the moderation note is cleared as well.
+    async fn update_with(
+        &self,
+        scope: &TenantScope,
+        id: i64,
+        draft: &EventDraft,
+        status: Option<(EventStatus, bool)>,
+        actor: &Actor,
+    ) -> Result<EventRecord, StorageError> {
+        let clear_note = status.is_some_and(|s| s.1);
+        let status = status.map(|s| s.0);
         let (_turn, txn) = self.gate.begin(self.db).await?;
         let row = event::Entity::find_by_id(id)
             .filter(event::Column::MunicipalityId.eq(scope.id))
@@ -484,6 +516,9 @@ impl Events<'_> {
         let mut a: event::ActiveModel = row.into();
         fill(&mut a, draft);
         a.status = Set(new_status.clone());
+        if clear_note {
+            a.moderation_note = Set(None);
+        }
         a.sequence = Set(sequence);
         a.updated_at = Set(Utc::now());
         a.update(&txn).await?;
@@ -610,14 +645,45 @@ impl Events<'_> {
         Ok(Some(row_to_record(row, &scope.slug, overrides)?))
     }
 
-    /// The events of a municipality for staff, newest start first, optionally of one status.
+    /// The events of a municipality for staff, newest start first, optionally of one status and
+    /// only those one account created (a trusted organiser sees their own only).
     pub async fn list(
         &self,
         scope: &TenantScope,
         status: Option<EventStatus>,
+        creator: Option<UserId>,
         limit: u64,
     ) -> Result<Vec<EventRecord>, StorageError> {
+        let q = Self::staff_query(scope, status, creator);
+        let rows = q.order_by_desc(event::Column::FirstStart).limit(limit).all(self.db).await?;
+        self.records(rows, std::slice::from_ref(scope)).await
+    }
+
+    /// How many events of each status a municipality has, counted as [`Events::list`] lists
+    /// them (a submission counts as pending once it is confirmed).
+    pub async fn counts(
+        &self,
+        scope: &TenantScope,
+        creator: Option<UserId>,
+    ) -> Result<Vec<(EventStatus, u64)>, StorageError> {
+        use sea_orm::PaginatorTrait as _;
+        let mut out = Vec::new();
+        for s in EventStatus::ALL {
+            let n = Self::staff_query(scope, Some(s), creator).count(self.db).await?;
+            out.push((s, n));
+        }
+        Ok(out)
+    }
+
+    fn staff_query(
+        scope: &TenantScope,
+        status: Option<EventStatus>,
+        creator: Option<UserId>,
+    ) -> sea_orm::Select<event::Entity> {
         let mut q = event::Entity::find().filter(event::Column::MunicipalityId.eq(scope.id));
+        if let Some(u) = creator {
+            q = q.filter(event::Column::CreatedBy.eq(u.0));
+        }
         if let Some(s) = status {
             q = q.filter(event::Column::Status.eq(s.as_str()));
             if s == EventStatus::Pending {
@@ -629,27 +695,7 @@ impl Events<'_> {
                 );
             }
         }
-        let rows = q.order_by_desc(event::Column::FirstStart).limit(limit).all(self.db).await?;
-        self.records(rows, std::slice::from_ref(scope)).await
-    }
-
-    /// How many events of each status a municipality has (for the staff dashboard).
-    pub async fn counts(&self, scope: &TenantScope) -> Result<Vec<(EventStatus, u64)>, StorageError> {
-        let mut out = Vec::new();
-        for s in EventStatus::ALL {
-            let n = self.list_count(scope, s).await?;
-            out.push((s, n));
-        }
-        Ok(out)
-    }
-
-    async fn list_count(&self, scope: &TenantScope, s: EventStatus) -> Result<u64, StorageError> {
-        use sea_orm::PaginatorTrait as _;
-        Ok(event::Entity::find()
-            .filter(event::Column::MunicipalityId.eq(scope.id))
-            .filter(event::Column::Status.eq(s.as_str()))
-            .count(self.db)
-            .await?)
+        q
     }
 
     /// The public events of the given municipalities that may have an occurrence overlapping
@@ -754,33 +800,97 @@ impl Events<'_> {
     }
 
     /// Imports an event by UID: creates it, updates it when its content changed, or leaves it.
-    /// Imported updates keep the status a moderator gave (an approved event stays approved).
+    /// Imported updates keep the status a moderator gave (an approved event stays approved);
+    /// an event the importer itself withdrew ([`IMPORT_WITHDRAWAL`]) comes back with
+    /// `status_if_new`. An event imported from a feed remembers the feed (`feed`); one imported
+    /// earlier by hand is adopted by the first feed that lists it.
     pub async fn upsert(
         &self,
         scope: &TenantScope,
         uid: &str,
         draft: &EventDraft,
         status_if_new: EventStatus,
+        feed: Option<i64>,
         actor: &Actor,
     ) -> Result<Upsert, StorageError> {
-        match self.by_uid(scope, uid).await? {
-            None => {
-                let new = NewEvent {
-                    draft,
-                    status: status_if_new,
-                    uid: Some(uid.to_owned()),
-                    source: EventSource::Import,
-                    submitter_email: None,
-                    confirm_token_hash: None,
-                };
-                Ok(Upsert::Created(self.create(scope, new, actor).await?.id))
-            }
-            Some(existing) if &existing.draft == draft => Ok(Upsert::Unchanged(existing.id)),
-            Some(existing) => {
-                self.update(scope, existing.id, draft, None, actor).await?;
-                Ok(Upsert::Updated(existing.id))
-            }
+        let Some(existing) = self.by_uid(scope, uid).await? else {
+            let new = NewEvent {
+                draft,
+                status: status_if_new,
+                uid: Some(uid.to_owned()),
+                source: EventSource::Import,
+                submitter_email: None,
+                confirm_token_hash: None,
+                feed,
+            };
+            return Ok(Upsert::Created(self.create(scope, new, actor).await?.id));
+        };
+        if let (Some(feed), None) = (feed, existing.feed_id) {
+            // Provenance only, not content: no audit entry, no new SEQUENCE.
+            event::Entity::update_many()
+                .col_expr(event::Column::FeedId, Expr::value(feed))
+                .filter(event::Column::Id.eq(existing.id))
+                .filter(event::Column::FeedId.is_null())
+                .exec(self.db)
+                .await?;
         }
+        let withdrawn_by_import = existing.status == EventStatus::Draft
+            && existing.moderation_note.as_deref().is_some_and(|n| n.starts_with(IMPORT_WITHDRAWAL));
+        if withdrawn_by_import {
+            self.update_with(scope, existing.id, draft, Some((status_if_new, true)), actor).await?;
+            return Ok(Upsert::Updated(existing.id));
+        }
+        if &existing.draft == draft {
+            return Ok(Upsert::Unchanged(existing.id));
+        }
+        self.update(scope, existing.id, draft, None, actor).await?;
+        Ok(Upsert::Updated(existing.id))
+    }
+
+    /// Withdraws (to draft, with a note) the events of `feed` that have not ended yet and whose
+    /// UID the feed no longer lists: the organiser deleted them at the source. Past events stay
+    /// as they were. Returns the withdrawn events as (UID, title).
+    pub async fn withdraw_missing(
+        &self,
+        scope: &TenantScope,
+        feed: i64,
+        listed: &std::collections::HashSet<String>,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Vec<(String, String)>, StorageError> {
+        let rows = event::Entity::find()
+            .filter(event::Column::MunicipalityId.eq(scope.id))
+            .filter(event::Column::FeedId.eq(feed))
+            .filter(event::Column::Status.is_in([
+                EventStatus::Published.as_str(),
+                EventStatus::Cancelled.as_str(),
+                EventStatus::Pending.as_str(),
+            ]))
+            .filter(Condition::any().add(event::Column::LastEnd.is_null()).add(event::Column::LastEnd.gt(Utc::now())))
+            .all(self.db)
+            .await?;
+        let mut out = Vec::new();
+        for r in rows.into_iter().filter(|r| !listed.contains(&r.uid)) {
+            self.set_status(scope, r.id, EventStatus::Draft, Some(note), actor).await?;
+            out.push((r.uid, r.title));
+        }
+        Ok(out)
+    }
+
+    /// How many events each feed of the scope brought that are not withdrawn, by feed id.
+    pub async fn count_by_feed(&self, scope: &TenantScope) -> Result<Vec<(i64, u64)>, StorageError> {
+        let rows: Vec<(Option<i64>, i64)> = event::Entity::find()
+            .select_only()
+            .column(event::Column::FeedId)
+            .column_as(event::Column::Id.count(), "n")
+            .filter(event::Column::MunicipalityId.eq(scope.id))
+            .filter(event::Column::FeedId.is_not_null())
+            .filter(event::Column::Status.ne(EventStatus::Draft.as_str()))
+            .group_by(event::Column::FeedId)
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        Ok(rows.into_iter().filter_map(|(f, n)| Some((f?, u64::try_from(n).unwrap_or(0)))).collect())
     }
 
     /// Confirms a submission by the SHA-256 of its e-mail link's token: the token is the

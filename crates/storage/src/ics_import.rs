@@ -6,6 +6,7 @@ use regioportal_domain::events::ical::from_vevents;
 use regioportal_domain::events::{EventDraft, EventStatus};
 use regioportal_domain::ical::{VEvent, read_calendar};
 
+use crate::events::IMPORT_WITHDRAWAL;
 use crate::{Actor, Events, StorageError, TenantScope, Upsert};
 
 /// The most bytes an import reads (a feed of this size holds tens of thousands of events).
@@ -22,6 +23,8 @@ pub enum Outcome {
     Unchanged,
     /// Not stored; the reason says why and how to fix it.
     Skipped(String),
+    /// Imported earlier from the same feed, no longer in it: taken out of the public calendar.
+    Withdrawn,
 }
 
 /// One line of the report.
@@ -54,23 +57,41 @@ impl IcsReport {
                 Outcome::Updated => c.1 += 1,
                 Outcome::Unchanged => c.2 += 1,
                 Outcome::Skipped(_) => c.3 += 1,
+                Outcome::Withdrawn => {}
             }
         }
         c
     }
+
+    /// How many events were withdrawn because their feed no longer lists them.
+    pub fn withdrawn(&self) -> usize {
+        self.lines.iter().filter(|l| l.outcome == Outcome::Withdrawn).count()
+    }
 }
 
-/// Imports `text` into the scope's calendar. New events get `status_if_new` (published for a
-/// trusted source, pending otherwise); an event the source marks cancelled is stored cancelled.
-/// `progress` is called with (done, total) after each event.
+/// How an import treats what it reads.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions<'a> {
+    /// The status of new events: published for a trusted source, pending otherwise.
+    pub status_if_new: EventStatus,
+    /// The subscribed feed being polled, as (id, name): its events remember it, and its future
+    /// events that the feed no longer lists are withdrawn.
+    pub feed: Option<(i64, &'a str)>,
+}
+
+/// Imports `text` into the scope's calendar. New events get `options.status_if_new`; an
+/// event the source marks cancelled is stored cancelled. `progress` is called with (done,
+/// total) after each event.
 pub async fn import_ics(
     events: Events<'_>,
     scope: &TenantScope,
     text: &str,
-    status_if_new: EventStatus,
+    options: ImportOptions<'_>,
     actor: &Actor,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<IcsReport, StorageError> {
+    let status_if_new = options.status_if_new;
+    let feed_id = options.feed.map(|f| f.0);
     let zone = chrono_tz::Europe::Berlin;
     let read = read_calendar(text, zone);
     let zone = read.calendar_zone.unwrap_or(zone);
@@ -113,8 +134,8 @@ pub async fn import_ics(
             if let Some(earlier) = events.by_uid(scope, &m.uid).await?
                 && !matches!(earlier.status, EventStatus::Draft | EventStatus::Rejected)
             {
-                let note = "withdrawn: the source marks the event private (CLASS:PRIVATE)";
-                events.set_status(scope, earlier.id, EventStatus::Draft, Some(note), actor).await?;
+                let note = format!("{IMPORT_WITHDRAWAL}the source marks the event private (CLASS:PRIVATE)");
+                events.set_status(scope, earlier.id, EventStatus::Draft, Some(&note), actor).await?;
                 why.push_str("; the copy imported earlier is withdrawn from the public calendar");
             }
             report.lines.push(line(Outcome::Skipped(why)));
@@ -129,7 +150,7 @@ pub async fn import_ics(
             ),
             Ok(draft) => {
                 let status = if imported.cancelled { EventStatus::Cancelled } else { status_if_new };
-                match events.upsert(scope, &imported.uid, &draft, status, actor).await {
+                match events.upsert(scope, &imported.uid, &draft, status, feed_id, actor).await {
                     Ok(Upsert::Created(_)) => Outcome::Created,
                     Ok(Upsert::Updated(_)) => Outcome::Updated,
                     Ok(Upsert::Unchanged(_)) => Outcome::Unchanged,
@@ -140,6 +161,22 @@ pub async fn import_ics(
         };
         report.lines.push(line(outcome));
         progress(n + 1, total);
+    }
+    // What a feed no longer lists was deleted at the source. Unless the file could not be read
+    // as a whole (a problem without a UID): then nothing is known about what is missing.
+    if let Some((feed, name)) = options.feed
+        && read.problems.iter().all(|p| p.uid.is_some())
+    {
+        let listed: std::collections::HashSet<String> = read
+            .events
+            .iter()
+            .map(|e| e.uid.clone())
+            .chain(read.problems.iter().filter_map(|p| p.uid.clone()))
+            .collect();
+        let note = format!("{IMPORT_WITHDRAWAL}the feed {name:?} no longer lists the event");
+        for (uid, title) in events.withdraw_missing(scope, feed, &listed, &note, actor).await? {
+            report.lines.push(ReportLine { line: 0, uid: Some(uid), title: Some(title), outcome: Outcome::Withdrawn });
+        }
     }
     // Overrides whose master is not in the file cannot be placed.
     for (uid, list) in &overrides {

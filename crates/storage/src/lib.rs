@@ -50,10 +50,10 @@ pub use directory::{
     LocalPart, NewForm, OfficeInput, OfficeRecord, ResponsibilityRecord, ServiceRecord,
 };
 pub use error::StorageError;
-pub use events::{EventFilter, EventRecord, EventSource, Events, ImageMeta, NewEvent, Upsert};
+pub use events::{EventFilter, EventRecord, EventSource, Events, IMPORT_WITHDRAWAL, ImageMeta, NewEvent, Upsert};
 pub use feeds::{FeedRecord, Feeds, MIN_INTERVAL_MINUTES};
 pub use files::{DiskStore, FileStore, sha256_hex};
-pub use ics_import::{IcsReport, MAX_IMPORT_BYTES, Outcome, ReportLine, import_ics};
+pub use ics_import::{IcsReport, ImportOptions, MAX_IMPORT_BYTES, Outcome, ReportLine, import_ics};
 pub use import::{AssetSource, DirAssets, ImportReport, StaticAssets};
 pub use legal::{LegalPage, LegalPages, Owner};
 pub use municipalities::{Municipalities, MunicipalityRecord, RegionRecord};

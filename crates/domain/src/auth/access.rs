@@ -7,6 +7,7 @@
 //! |---|---|
 //! | [`Permissions::can_edit`] | `editor` or `municipality_admin` of it, `platform_admin` |
 //! | [`Permissions::can_moderate`] | `moderator` or `municipality_admin` of it, `platform_admin` |
+//! | [`Permissions::can_publish_own_events`] | `organiser` of it (their own events only) |
 //! | [`Permissions::can_manage_users`] | `municipality_admin` of it, `platform_admin` |
 //! | [`Permissions::can_edit_region`] | `region_editor`, `platform_admin` |
 //! | [`Permissions::can_grant`] / [`Permissions::can_revoke`] | see there |
@@ -87,6 +88,13 @@ impl Permissions {
         self.is_platform_admin() || self.holds_any(&[Role::Moderator, Role::MunicipalityAdmin], municipality)
     }
 
+    /// Whether the person is a trusted organiser of `municipality`: they create events there
+    /// that are published without review, and may change and delete those events only. Editors
+    /// need no such grant (they may change every event, [`Permissions::can_edit`]).
+    pub fn can_publish_own_events(&self, municipality: &Slug) -> bool {
+        self.holds_any(&[Role::Organiser], municipality)
+    }
+
     /// Whether the person may manage `municipality`'s staff accounts.
     pub fn can_manage_users(&self, municipality: &Slug) -> bool {
         self.is_platform_admin() || self.holds_any(&[Role::MunicipalityAdmin], municipality)
@@ -106,7 +114,7 @@ impl Permissions {
     /// Whether the person may give `grant` to someone (or to themselves).
     ///
     /// A platform admin may grant anything. Anyone else may only grant the per-municipality
-    /// roles (`municipality_admin`, `editor`, `moderator`) of a municipality they are
+    /// roles (`municipality_admin`, `editor`, `moderator`, `organiser`) of a municipality they are
     /// `municipality_admin` of: a municipality admin manages users of their own municipality
     /// only and can never grant more than they hold, so never `platform_admin` or
     /// `region_editor`, and never a role in another municipality.
@@ -213,6 +221,13 @@ mod tests {
         assert!(!moderator.can_edit(&jena));
         assert!(!moderator.can_manage_users(&jena));
 
+        let organiser = perms(&["organiser@jena"]);
+        assert!(organiser.can_publish_own_events(&jena));
+        assert!(!organiser.can_publish_own_events(&gera));
+        assert!(!organiser.can_edit(&jena) && !organiser.can_moderate(&jena) && !organiser.can_manage_users(&jena));
+        assert!(!organiser.requires_mfa());
+        assert!(!editor.can_publish_own_events(&jena), "editors change every event, not as organisers");
+
         let admin = perms(&["municipality_admin@jena"]);
         assert!(admin.can_edit(&jena) && admin.can_moderate(&jena) && admin.can_manage_users(&jena));
         assert!(!admin.can_edit(&gera) && !admin.can_moderate(&gera) && !admin.can_manage_users(&gera));
@@ -239,7 +254,7 @@ mod tests {
     #[test]
     fn municipality_admin_grants_within_their_municipality() {
         let p = perms(&["municipality_admin@gera"]);
-        for g in ["editor@gera", "moderator@gera", "municipality_admin@gera"] {
+        for g in ["editor@gera", "moderator@gera", "organiser@gera", "municipality_admin@gera"] {
             assert!(p.can_grant(&grant(g)), "{g}");
             assert!(p.can_revoke(&grant(g)), "{g}");
         }

@@ -15,7 +15,9 @@ use crate::municipality::IdError;
 
 /// An unknown role code.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{0:?} is not a role: use one of platform_admin, municipality_admin, editor, moderator, region_editor")]
+#[error(
+    "{0:?} is not a role: use one of platform_admin, municipality_admin, editor, moderator, organiser, region_editor"
+)]
 pub struct RoleError(pub String);
 
 /// A role a staff member can hold.
@@ -30,14 +32,23 @@ pub enum Role {
     Editor,
     /// Reviews what citizens submit to one municipality (comments, reports, events).
     Moderator,
+    /// A trusted organiser (a theatre, a club, a museum) of one municipality: publishes their
+    /// own events there without review and changes only those.
+    Organiser,
     /// Writes the region-wide content (the operator's pages, region news), no municipality.
     RegionEditor,
 }
 
 impl Role {
     /// Every role, in order of decreasing reach (the order admin screens list them in).
-    pub const ALL: [Self; 5] =
-        [Self::PlatformAdmin, Self::MunicipalityAdmin, Self::Editor, Self::Moderator, Self::RegionEditor];
+    pub const ALL: [Self; 6] = [
+        Self::PlatformAdmin,
+        Self::MunicipalityAdmin,
+        Self::Editor,
+        Self::Moderator,
+        Self::Organiser,
+        Self::RegionEditor,
+    ];
 
     /// The stable code stored in the database and used in the CLI and API.
     pub fn as_str(self) -> &'static str {
@@ -46,6 +57,7 @@ impl Role {
             Self::MunicipalityAdmin => "municipality_admin",
             Self::Editor => "editor",
             Self::Moderator => "moderator",
+            Self::Organiser => "organiser",
             Self::RegionEditor => "region_editor",
         }
     }
@@ -58,7 +70,7 @@ impl Role {
     /// Whether a grant of this role must name a municipality. `platform_admin` and
     /// `region_editor` are region-wide and must not.
     pub fn needs_municipality(self) -> bool {
-        matches!(self, Self::MunicipalityAdmin | Self::Editor | Self::Moderator)
+        matches!(self, Self::MunicipalityAdmin | Self::Editor | Self::Moderator | Self::Organiser)
     }
 
     /// Whether holding this role requires a second factor at sign-in. These are the roles that
@@ -74,6 +86,7 @@ impl Role {
             Self::MunicipalityAdmin => "role-municipality_admin",
             Self::Editor => "role-editor",
             Self::Moderator => "role-moderator",
+            Self::Organiser => "role-organiser",
             Self::RegionEditor => "role-region_editor",
         }
     }
@@ -181,11 +194,19 @@ mod tests {
     fn role_properties() {
         use Role::*;
         assert!(
-            MunicipalityAdmin.needs_municipality() && Editor.needs_municipality() && Moderator.needs_municipality()
+            MunicipalityAdmin.needs_municipality()
+                && Editor.needs_municipality()
+                && Moderator.needs_municipality()
+                && Organiser.needs_municipality()
         );
         assert!(!PlatformAdmin.needs_municipality() && !RegionEditor.needs_municipality());
         assert!(PlatformAdmin.requires_mfa() && MunicipalityAdmin.requires_mfa());
-        assert!(!Editor.requires_mfa() && !Moderator.requires_mfa() && !RegionEditor.requires_mfa());
+        assert!(
+            !Editor.requires_mfa()
+                && !Moderator.requires_mfa()
+                && !Organiser.requires_mfa()
+                && !RegionEditor.requires_mfa()
+        );
     }
 
     #[test]

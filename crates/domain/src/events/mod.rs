@@ -6,6 +6,7 @@
 //! [`DraftProblem`]s into field errors.
 
 mod category;
+mod dates;
 mod draft;
 pub mod ical;
 pub mod image;
@@ -13,13 +14,14 @@ mod timing;
 mod window;
 
 pub use category::Category;
+pub use dates::{DateChange, DateDecision, DateInput, DateState, EditorDate};
 pub use draft::{
     DraftInput, DraftProblem, EventDraft, LinkInput, MAX_CATEGORIES, MAX_DESCRIPTION, MAX_LINKS, MAX_TITLE, Organizer,
     OverrideInput, Venue,
 };
 pub use timing::{
-    EventOccurrence, OccurrenceOverride, Timing, TimingError, format_date_or_time, parse_date_or_time_list,
-    parse_local, parse_timing_value,
+    EventOccurrence, OccurrenceOverride, Timing, TimingError, format_date_or_time, local_to_utc,
+    parse_date_or_time_list, parse_local, parse_timing_value,
 };
 pub use window::{Candidate, Cursor, MAX_PAGE, Page, page};
 

@@ -130,6 +130,13 @@ impl Timing {
     pub fn rdates(&self) -> &[DateOrTime] {
         &self.recurrence.rdates
     }
+    /// The same timing with other EXDATEs (sorted, without duplicates).
+    pub fn with_exdates(mut self, mut exdates: Vec<DateOrTime>) -> Self {
+        exdates.sort();
+        exdates.dedup();
+        self.recurrence.exdates = exdates;
+        self
+    }
     /// The recurrence, for the engine.
     pub fn recurrence(&self) -> &Recurrence {
         &self.recurrence
@@ -227,17 +234,7 @@ impl Timing {
             }
         }
         for o in overrides {
-            let Some(start) = o.start else { continue };
-            let end = o.end.unwrap_or(start).max(start);
-            let occ = if self.all_day {
-                Occurrence::AllDay {
-                    start: start.date(),
-                    end: end.date().max(start.date().succ_opt().unwrap_or(start.date())),
-                }
-            } else {
-                let (Some(s), Some(e)) = (local_zoned(zone, start), local_zoned(zone, end)) else { continue };
-                Occurrence::Timed { start: s, end: e }
-            };
+            let Some(occ) = self.moved(o) else { continue };
             let (begins, ends) = instants(&occ, zone);
             if begins < to && (ends > from || begins >= from) {
                 out.push(EventOccurrence {
@@ -255,6 +252,21 @@ impl Timing {
         Ok(out)
     }
 
+    /// Where an override moves its occurrence to; `None` when it does not move it.
+    pub fn moved(&self, o: &OccurrenceOverride) -> Option<Occurrence> {
+        let start = o.start?;
+        let end = o.end.unwrap_or(start).max(start);
+        if self.all_day {
+            Some(Occurrence::AllDay {
+                start: start.date(),
+                end: end.date().max(start.date().succ_opt().unwrap_or(start.date())),
+            })
+        } else {
+            let zone = self.zone();
+            Some(Occurrence::Timed { start: local_zoned(zone, start)?, end: local_zoned(zone, end)? })
+        }
+    }
+
     /// Whether `local` is the start of an occurrence the rule (or DTSTART/RDATE) generates.
     pub fn has_instance_at(&self, local: NaiveDateTime) -> bool {
         let zone = self.zone();
@@ -266,14 +278,14 @@ impl Timing {
     }
 }
 
-fn local_start(o: &Occurrence) -> NaiveDateTime {
+pub(super) fn local_start(o: &Occurrence) -> NaiveDateTime {
     match o {
         Occurrence::Timed { start, .. } => start.naive_local(),
         Occurrence::AllDay { start, .. } => start.and_time(NaiveTime::MIN),
     }
 }
 
-fn instants(o: &Occurrence, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+pub(super) fn instants(o: &Occurrence, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
     match *o {
         Occurrence::Timed { start, end } => (start.to_utc(), end.to_utc()),
         Occurrence::AllDay { start, end } => {
@@ -294,7 +306,7 @@ fn local_zoned(zone: Tz, local: NaiveDateTime) -> Option<DateTime<Tz>> {
 
 /// The instant a local wall time means in `zone` (earlier of two in the autumn overlap, shifted
 /// forward in a gap), saturating at chrono's range.
-fn local_to_utc(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+pub fn local_to_utc(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     local_zoned(zone, local).map_or_else(|| Utc.from_utc_datetime(&local), |t| t.to_utc())
 }
 

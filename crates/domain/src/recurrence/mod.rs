@@ -171,6 +171,12 @@ impl Recurrence {
         Ok(out)
     }
 
+    /// Whether one of the EXDATEs removes `occ` (by the rules [`Recurrence::occurrences`]
+    /// applies), for editors who list the removed dates beside the others.
+    pub fn excludes(&self, occ: &Occurrence) -> bool {
+        Exclusions::new(&self.exdates, self.start.zone()).removes(occ)
+    }
+
     /// The local wall time an RDATE adds.
     fn rdate_local(&self, rdate: DateOrTime) -> Option<NaiveDateTime> {
         use chrono::Datelike as _;

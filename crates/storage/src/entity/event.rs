@@ -49,6 +49,7 @@ pub struct Model {
     pub moderation_note: Option<String>,
     pub sequence: i32,
     pub created_by: Option<i64>,
+    pub created_by_token: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

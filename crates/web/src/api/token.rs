@@ -45,7 +45,7 @@ pub struct TokenInfo {
     pub name: String,
     /// The municipality it acts for.
     pub municipality: String,
-    /// Its role (`editor` or `moderator`).
+    /// Its role (`editor`, `moderator` or `organiser`).
     pub role: String,
 }
 

@@ -561,6 +561,7 @@ pub async fn get(
     let id = parse_id(&id)?;
     if let Some(p) = optional_client(&state, &headers).await?
         && let Some(e) = state.store.events().get(&p.scope, id).await?
+        && may_change(&p, &e)
     {
         return Ok(Json(detail(&state, &e, false)).into_response());
     }
@@ -568,6 +569,12 @@ pub async fn get(
     let scopes: Vec<_> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
     let e = state.store.events().public(&scopes, id).await?.ok_or(AppError::NotFound)?;
     Ok(Json(detail(&state, &e, true)).into_response())
+}
+
+/// Whether a token may read the unpublished state of an event and change it: every event of its
+/// municipality, for a trusted organiser's token only those it created.
+fn may_change(p: &TokenPrincipal, e: &regioportal_storage::EventRecord) -> bool {
+    p.role != Role::Organiser || e.created_by_token == Some(p.id)
 }
 
 /// Parses an event id from the path.
@@ -612,7 +619,7 @@ pub async fn count_submission(state: &AppState, ip: Option<&str>) -> Result<(), 
     tag = "events",
     request_body = EventBody,
     security((), ("bearer" = [])),
-    description = "With an editor's token of the event's municipality: creates the event (published unless `status` says otherwise). Without a token: an organiser's submission — `organizer.email` is required, a confirmation link is e-mailed, and after confirming, the municipality's moderators decide. At most 10 submissions per address and hour.",
+    description = "With an editor's or a trusted organiser's token of the event's municipality: creates the event (published unless `status` says otherwise; an organiser's token changes only the events it created). Without a token: an organiser's submission — `organizer.email` is required, a confirmation link is e-mailed, and after confirming, the municipality's moderators decide. At most 10 submissions per address and hour.",
     responses(
         (status = 201, description = "Created", body = EventDetail),
         (status = 202, description = "Submitted; waits for the e-mail confirmation and moderation", body = Submitted),
@@ -639,7 +646,7 @@ pub async fn create(
             if p.scope != *m.scope() {
                 return Err(AppError::Forbidden);
             }
-            if p.role != Role::Editor {
+            if !matches!(p.role, Role::Editor | Role::Organiser) {
                 return Err(AppError::Forbidden);
             }
             let status = status_for(&p, &body)?;
@@ -650,6 +657,7 @@ pub async fn create(
                 source: EventSource::Api,
                 submitter_email: None,
                 confirm_token_hash: None,
+                feed: None,
             };
             let e = state.store.events().create(&p.scope, new, &p.actor(ip)).await?;
             let d = detail(&state, &e, false);
@@ -681,7 +689,7 @@ pub async fn create(
     params(("id" = i64, Path, description = "Event id")),
     request_body = EventBody,
     security(("bearer" = [])),
-    description = "Replaces an event of the token's municipality. Editors may change everything; moderators too, and may set `status` to `published` or `rejected`.",
+    description = "Replaces an event of the token's municipality. Editors may change everything; moderators too, and may set `status` to `published` or `rejected`; a trusted organiser's token may change the events it created (others answer 404).",
     responses(
         (status = 200, description = "Updated", body = EventDetail),
         (status = 401, description = "No or an invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -698,7 +706,7 @@ pub async fn update(
 ) -> Result<Json<EventDetail>, AppError> {
     let id = parse_id(&id)?;
     let events = state.store.events();
-    if events.get(&p.scope, id).await?.is_none() {
+    if !events.get(&p.scope, id).await?.is_some_and(|e| may_change(&p, &e)) {
         return Err(AppError::NotFound);
     }
     if body.municipality.trim() != p.scope.slug().as_str() {
@@ -720,7 +728,7 @@ pub async fn update(
     tag = "events",
     params(("id" = i64, Path, description = "Event id")),
     security(("bearer" = [])),
-    description = "Deletes an event of the token's municipality (editors only). To tell subscribers, cancel it instead (status `cancelled`).",
+    description = "Deletes an event of the token's municipality (editors; a trusted organiser's token only the events it created). To tell subscribers, cancel it instead (status `cancelled`).",
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "No or an invalid token", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -735,8 +743,11 @@ pub async fn delete(
     ApiClient(p): ApiClient,
 ) -> Result<StatusCode, AppError> {
     let id = parse_id(&id)?;
-    if p.role != Role::Editor {
+    if !matches!(p.role, Role::Editor | Role::Organiser) {
         return Err(AppError::Forbidden);
+    }
+    if !state.store.events().get(&p.scope, id).await?.is_some_and(|e| may_change(&p, &e)) {
+        return Err(AppError::NotFound);
     }
     if state.store.events().delete(&p.scope, id, &p.actor(ip)).await? {
         Ok(StatusCode::NO_CONTENT)

@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use regioportal_domain::Locale;
 use regioportal_domain::events::{Category, DraftInput, DraftProblem, EventDraft, LinkInput, Organizer, Venue};
+use regioportal_domain::recurrence::DateOrTime;
 
 use super::pages::Choice;
 use crate::directory::Snapshot;
@@ -31,6 +32,10 @@ pub struct EventForm {
     pub all_day: bool,
     /// Recurrence rule (staff only).
     pub rrule: String,
+    /// Removed dates (EXDATE), one per line (staff only).
+    pub exdates: String,
+    /// Added dates (RDATE), one per line (staff only).
+    pub rdates: String,
     /// Venue name.
     pub venue_name: String,
     /// Street.
@@ -91,6 +96,8 @@ impl EventForm {
                 "end_time" => f.end_time = v,
                 "all_day" => f.all_day = true,
                 "rrule" => f.rrule = v,
+                "exdates" => f.exdates = v,
+                "rdates" => f.rdates = v,
                 "venue_name" => f.venue_name = v,
                 "venue_street" => f.venue_street = v,
                 "venue_postcode" => f.venue_postcode = v,
@@ -133,6 +140,8 @@ impl EventForm {
             end_time: time(end),
             all_day: t.all_day(),
             rrule: t.rule().map(ToString::to_string).unwrap_or_default(),
+            exdates: date_lines(t.exdates(), t.zone()),
+            rdates: date_lines(t.rdates(), t.zone()),
             venue_name: d.venue.name.clone(),
             venue_street: d.venue.street.clone().unwrap_or_default(),
             venue_postcode: d.venue.postcode.clone().unwrap_or_default(),
@@ -152,6 +161,24 @@ impl EventForm {
             link_url: d.links.first().map(|l| l.1.clone()).unwrap_or_default(),
             ..Self::default()
         }
+    }
+
+    /// Whether the fields that make the timing are the same as in `other` (what the editor
+    /// showed), so that saving keeps the stored timing exactly (its zone, its instants).
+    pub fn same_timing(&self, other: &Self) -> bool {
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        self.all_day == other.all_day
+            && [
+                (&self.start_date, &other.start_date),
+                (&self.start_time, &other.start_time),
+                (&self.end_date, &other.end_date),
+                (&self.end_time, &other.end_time),
+                (&self.rrule, &other.rrule),
+                (&self.exdates, &other.exdates),
+                (&self.rdates, &other.rdates),
+            ]
+            .iter()
+            .all(|(a, b)| norm(a) == norm(b))
     }
 
     /// The domain input; date and time fields are joined, and an all-day end (the last day as
@@ -187,8 +214,8 @@ impl EventForm {
             timezone: None,
             all_day: self.all_day,
             rrule: opt(&self.rrule),
-            exdates: Vec::new(),
-            rdates: Vec::new(),
+            exdates: lines(&self.exdates),
+            rdates: lines(&self.rdates),
             overrides: Vec::new(),
             venue: Venue {
                 name: self.venue_name.clone(),
@@ -218,6 +245,31 @@ impl EventForm {
     }
 }
 
+/// EXDATE/RDATE values as an editor reads them: one per line, dates as `2026-12-24`, times
+/// as local wall times `2026-12-24 19:30` in the event's zone.
+fn date_lines(values: &[DateOrTime], zone: chrono_tz::Tz) -> String {
+    values
+        .iter()
+        .map(|v| match v {
+            DateOrTime::Date(d) => d.format("%Y-%m-%d").to_string(),
+            DateOrTime::Instant(t) => {
+                let local = t.with_timezone(&zone);
+                if chrono::Timelike::second(&local) == 0 {
+                    local.format("%Y-%m-%d %H:%M").to_string()
+                } else {
+                    local.format("%Y-%m-%d %H:%M:%S").to_string()
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The non-empty lines of a text field.
+fn lines(s: &str) -> Vec<String> {
+    s.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
+
 /// The form field a draft problem belongs to.
 pub fn form_field(problem_field: &str) -> &'static str {
     match problem_field {
@@ -225,7 +277,9 @@ pub fn form_field(problem_field: &str) -> &'static str {
         "description" => "description",
         "start" | "timezone" => "start_date",
         "end" => "end_date",
-        "rrule" | "exdates" | "rdates" => "rrule",
+        "rrule" => "rrule",
+        "exdates" => "exdates",
+        "rdates" => "rdates",
         f if f.starts_with("venue.postcode") => "venue_postcode",
         f if f.starts_with("venue.") => "venue_name",
         "organizer.email" => "organizer_email",
@@ -391,6 +445,8 @@ pub fn sections(
     ];
     if mode == FormMode::Staff {
         when.push(with_hint(field("rrule", "event-form-rrule", "text", &f.rrule), "event-form-rrule-hint"));
+        when.push(with_hint(field("rdates", "event-form-rdates", "textarea", &f.rdates), "event-form-rdates-hint"));
+        when.push(with_hint(field("exdates", "event-form-exdates", "textarea", &f.exdates), "event-form-exdates-hint"));
     }
     let mut muni = field("municipality", "event-form-municipality", "select", "");
     muni.hint = Some(t.get("event-form-municipality-hint"));

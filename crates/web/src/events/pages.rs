@@ -454,6 +454,8 @@ pub struct DateLine {
     time: String,
     cancelled: bool,
     current: bool,
+    /// A title for this date only.
+    title: Option<String>,
 }
 
 #[derive(Template)]
@@ -516,6 +518,7 @@ pub async fn event_page(
             time: span(&o.occurrence, locale, &all_day_label),
             cancelled: o.cancelled,
             current: chosen == Some(occurrence_day(o)),
+            title: o.title.clone().filter(|t| *t != e.draft.title),
         })
         .collect();
     let main = occ.iter().find(|(_, o)| Some(occurrence_day(o)) == chosen).or(occ.first()).map(|(_, o)| o.clone());

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use regioportal_domain::events::EventStatus;
-use regioportal_storage::{Actor, FeedRecord, Outcome, TenantScope, import_ics};
+use regioportal_storage::{Actor, FeedRecord, ImportOptions, Outcome, TenantScope, import_ics};
 
 use crate::AppState;
 
@@ -18,13 +18,18 @@ pub async fn poll_one(state: &AppState, feed: &FeedRecord, scope: &TenantScope) 
     };
     let status = if feed.publish { EventStatus::Published } else { EventStatus::Pending };
     let actor = Actor::system(&format!("feed {} ({})", feed.id, feed.name));
-    match import_ics(state.store.events(), scope, &text, status, &actor, |_, _| {}).await {
+    let options = ImportOptions { status_if_new: status, feed: Some((feed.id, &feed.name)) };
+    match import_ics(state.store.events(), scope, &text, options, &actor, |_, _| {}).await {
         Ok(report) => {
             let (c, u, n, s) = report.counts();
             let mut line = format!(
                 "{}: {c} created, {u} updated, {n} unchanged, {s} skipped",
                 Utc::now().format("%Y-%m-%d %H:%M UTC")
             );
+            let w = report.withdrawn();
+            if w > 0 {
+                line.push_str(&format!(", {w} withdrawn (no longer in the feed)"));
+            }
             for l in report.lines.iter().filter(|l| matches!(l.outcome, Outcome::Skipped(_))).take(20) {
                 if let Outcome::Skipped(why) = &l.outcome {
                     line.push_str(&format!("\n- {}: {why}", l.title.as_deref().or(l.uid.as_deref()).unwrap_or("?")));

@@ -39,6 +39,7 @@ pub async fn store_submission(
         source: EventSource::Submission,
         submitter_email: Some(email.to_owned()),
         confirm_token_hash: Some(token_hash(&token)),
+        feed: None,
     };
     let e = state.store.events().create(scope, new, &Actor::anonymous(ip)).await?;
     let t = state.i18n.tr(locale);

@@ -23,6 +23,7 @@ struct MunicipalityEntry {
     name: String,
     manage: bool,
     events: bool,
+    own_events: bool,
     services: bool,
 }
 
@@ -93,6 +94,9 @@ pub(crate) async fn dashboard(
             name: m.name.clone(),
             manage: staff.perms.can_manage_users(m.slug()),
             events: staff.perms.can_edit(m.slug()) || staff.perms.can_moderate(m.slug()),
+            own_events: staff.perms.can_publish_own_events(m.slug())
+                && !staff.perms.can_edit(m.slug())
+                && !staff.perms.can_moderate(m.slug()),
             services: staff.perms.can_edit(m.slug()),
         })
         .collect();

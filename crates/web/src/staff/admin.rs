@@ -26,7 +26,7 @@ fn render(t: &impl Template, status: StatusCode) -> Result<Response, AppError> {
 
 /// The roles a person may hand out within a municipality.
 fn grantable(staff: &Staff, m: &MunicipalityRecord) -> Vec<Role> {
-    [Role::Editor, Role::Moderator, Role::MunicipalityAdmin]
+    [Role::Editor, Role::Moderator, Role::Organiser, Role::MunicipalityAdmin]
         .into_iter()
         .filter(|r| Grant::new(*r, Some(m.slug().clone())).is_ok_and(|g| staff.perms.can_grant(&g)))
         .collect()

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use regioportal_domain::Slug;
 use regioportal_domain::events::{EventDraft, EventStatus};
-use regioportal_storage::{EventRecord, EventSource, MunicipalityRecord, NewEvent};
+use regioportal_storage::{EventRecord, EventSource, MunicipalityRecord, NewEvent, UserId};
 use serde::Deserialize;
 
 use super::render;
@@ -49,6 +49,47 @@ pub(crate) async fn events_municipality(
     Ok(m)
 }
 
+/// What a person may do with the events of the municipality in the path.
+pub(crate) struct EventAccess {
+    /// The municipality.
+    pub m: MunicipalityRecord,
+    /// A trusted organiser's account: only the events it created are within reach.
+    pub own_only: Option<UserId>,
+}
+
+impl EventAccess {
+    /// The event of the path, within reach: 404 for another municipality's event and, for an
+    /// organiser, for an event they did not create (its existence is nobody's business).
+    pub(crate) async fn event(&self, state: &AppState, id: &str) -> Result<EventRecord, AppError> {
+        let e = event_of(state, &self.m, id).await?;
+        match self.own_only {
+            Some(user) if e.created_by != Some(user) => Err(AppError::NotFound),
+            _ => Ok(e),
+        }
+    }
+}
+
+/// The municipality of the path for the events pages that trusted organisers share with
+/// editors and moderators: full access for those, their own events for organisers, 403 for
+/// everyone else.
+pub(crate) async fn event_access(
+    state: &AppState,
+    staff: &Staff,
+    slug: &str,
+    need: Need,
+) -> Result<EventAccess, AppError> {
+    let parsed = Slug::parse(slug).map_err(|_| AppError::NotFound)?;
+    if staff.perms.can_publish_own_events(&parsed)
+        && !staff.perms.can_edit(&parsed)
+        && !(need == Need::Moderate && staff.perms.can_moderate(&parsed))
+    {
+        let m = state.directory.get(&state.store).await?.by_slug(parsed.as_str()).cloned().ok_or(AppError::NotFound)?;
+        return Ok(EventAccess { m, own_only: Some(staff.user.id) });
+    }
+    let m = events_municipality(state, staff, slug, need).await?;
+    Ok(EventAccess { m, own_only: None })
+}
+
 struct Row {
     id: i64,
     title: String,
@@ -72,7 +113,12 @@ struct ListView<'a> {
     municipality_name: String,
     tabs: Vec<StatusTab>,
     rows: Vec<Row>,
-    can_edit: bool,
+    /// May create events.
+    can_create: bool,
+    /// May subscribe feeds (editors).
+    can_subscribe: bool,
+    /// A trusted organiser: sees their own events only.
+    own_only: bool,
     notice: Option<String>,
 }
 
@@ -81,6 +127,8 @@ struct ListView<'a> {
 pub(crate) struct ListQuery {
     status: Option<String>,
     done: Option<String>,
+    /// The editor's list of dates starts here (a date key).
+    termine_ab: Option<String>,
 }
 
 fn status_label(t: &crate::i18n::Tr<'_>, s: EventStatus) -> String {
@@ -103,6 +151,8 @@ fn done_notice(t: &crate::i18n::Tr<'_>, done: Option<&str>) -> Option<String> {
         "abgelehnt" => "staff-event-rejected",
         "abgesagt" => "staff-event-cancelled",
         "geloescht" => "staff-event-deleted",
+        "termin" => "staff-date-saved",
+        "termine-bereinigt" => "staff-event-saved-dates-dropped",
         _ => return None,
     }))
 }
@@ -115,15 +165,18 @@ pub(crate) async fn list(
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let m = events_municipality(&state, &staff, &slug, Need::Moderate).await?;
+    let access = event_access(&state, &staff, &slug, Need::Moderate).await?;
+    let m = &access.m;
     let t = state.i18n.tr(ctx.locale);
+    // Moderators start with what waits for them; an organiser's events never wait.
     let status = match q.status.as_deref() {
+        None | Some("") if access.own_only.is_some() => None,
         None | Some("") => Some(EventStatus::Pending),
         Some("alle") => None,
         Some(s) => Some(EventStatus::parse(s).ok_or(AppError::NotFound)?),
     };
-    let events = state.store.events().list(m.scope(), status, 500).await?;
-    let counts = state.store.events().counts(m.scope()).await?;
+    let events = state.store.events().list(m.scope(), status, access.own_only, 500).await?;
+    let counts = state.store.events().counts(m.scope(), access.own_only).await?;
     let base = format!("/verwaltung/{}/veranstaltungen", m.slug());
     let mut tabs: Vec<StatusTab> = counts
         .iter()
@@ -152,12 +205,20 @@ pub(crate) async fn list(
     let region = region_info(&state).await?;
     render(
         &ListView {
-            chrome: Chrome::staff(&state, &ctx, &region, t.get("staff-events"), Some(&staff)),
+            chrome: Chrome::staff(
+                &state,
+                &ctx,
+                &region,
+                t.get(if access.own_only.is_some() { "staff-events-own" } else { "staff-events" }),
+                Some(&staff),
+            ),
             slug: m.slug().to_string(),
             municipality_name: m.name.clone(),
             tabs,
             rows,
-            can_edit: staff.perms.can_edit(m.slug()),
+            can_create: staff.perms.can_edit(m.slug()) || access.own_only.is_some(),
+            can_subscribe: staff.perms.can_edit(m.slug()),
+            own_only: access.own_only.is_some(),
             notice: done_notice(&t, q.done.as_deref()),
         },
         StatusCode::OK,
@@ -174,7 +235,10 @@ struct EditView<'a> {
     errors: FormErrors,
     sections: Vec<FormSection>,
     event: Option<EventInfo>,
+    /// May change everything of the event, set its status, upload its image, delete it.
     can_edit: bool,
+    /// May publish, reject or cancel it (editors and moderators, not organisers).
+    can_decide: bool,
     statuses: Vec<(String, String, bool)>,
     notice: Option<String>,
 }
@@ -191,6 +255,7 @@ struct EventInfo {
     public_href: String,
     note: Option<String>,
     base: String,
+    dates: Option<super::event_dates::DateList>,
 }
 
 /// The varying parts of the editor page.
@@ -199,17 +264,27 @@ struct EditPage<'e> {
     event: Option<&'e EventRecord>,
     status: StatusCode,
     notice: Option<String>,
+    /// Where the list of dates starts (a date key), when not today.
+    dates_from: Option<&'e str>,
+}
+
+impl<'e> EditPage<'e> {
+    /// The page again with the errors of a refused form (422).
+    fn invalid(errors: FormErrors, event: Option<&'e EventRecord>) -> Self {
+        Self { errors, event, status: StatusCode::UNPROCESSABLE_ENTITY, notice: None, dates_from: None }
+    }
 }
 
 async fn edit_page(
     state: &AppState,
     ctx: &RequestCtx,
     staff: &Staff,
-    m: &MunicipalityRecord,
+    access: &EventAccess,
     form: &EventForm,
     page: EditPage<'_>,
 ) -> Result<Response, AppError> {
-    let EditPage { errors, event, status, notice } = page;
+    let m = &access.m;
+    let EditPage { errors, event, status, notice, dates_from } = page;
     let t = state.i18n.tr(ctx.locale);
     let snap = state.directory.get(&state.store).await?;
     let allowed = [m.slug().to_string()];
@@ -226,6 +301,10 @@ async fn edit_page(
         .chain(event.is_some().then_some(EventStatus::Cancelled))
         .map(|s| (s.as_str().to_owned(), status_label(&t, s), s == current))
         .collect();
+    let feed_name = match event.and_then(|e| e.feed_id) {
+        Some(id) => state.store.feeds().list(m.scope()).await?.into_iter().find(|f| f.id == id).map(|f| f.name),
+        None => None,
+    };
     let region = region_info(state).await?;
     let view = EditView {
         chrome: Chrome::staff(state, ctx, &region, title, Some(staff)),
@@ -245,12 +324,22 @@ async fn edit_page(
             public: e.status.is_public(),
             cancelled: e.status == EventStatus::Cancelled,
             submitter: e.submitter_email.clone(),
-            source: source_label(&t, e.source),
+            source: match &feed_name {
+                Some(name) => {
+                    format!("{} ({})", source_label(&t, e.source), t.get1("staff-event-source-feed", "name", name))
+                }
+                None => source_label(&t, e.source),
+            },
             public_href: format!("/{}/veranstaltungen/{}", m.slug(), e.id),
             note: e.moderation_note.clone(),
             base: base.clone(),
+            dates: e
+                .draft
+                .has_dates()
+                .then(|| super::event_dates::list(&e.draft, &format!("{base}/{}", e.id), dates_from, ctx.locale, &t)),
         }),
-        can_edit: staff.perms.can_edit(m.slug()),
+        can_edit: staff.perms.can_edit(m.slug()) || access.own_only.is_some(),
+        can_decide: access.own_only.is_none(),
         statuses,
         notice,
     };
@@ -264,15 +353,15 @@ pub(crate) async fn new_form(
     staff: Staff,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let m = events_municipality(&state, &staff, &slug, Need::Edit).await?;
-    let form = EventForm { municipality: m.slug().to_string(), ..EventForm::default() };
+    let access = event_access(&state, &staff, &slug, Need::Edit).await?;
+    let form = EventForm { municipality: access.m.slug().to_string(), ..EventForm::default() };
     edit_page(
         &state,
         &ctx,
         &staff,
-        &m,
+        &access,
         &form,
-        EditPage { errors: FormErrors::default(), event: None, status: StatusCode::OK, notice: None },
+        EditPage { errors: FormErrors::default(), event: None, status: StatusCode::OK, notice: None, dates_from: None },
     )
     .await
 }
@@ -308,13 +397,14 @@ pub(crate) async fn create(
 ) -> Result<Response, AppError> {
     let f = EventForm::from_pairs(&pairs);
     staff.check_csrf(&f.csrf)?;
-    let m = events_municipality(&state, &staff, &slug, Need::Edit).await?;
+    let access = event_access(&state, &staff, &slug, Need::Edit).await?;
+    let m = &access.m;
     let t = state.i18n.tr(ctx.locale);
-    let draft = match validate(&f, &m, &t, &[]) {
+    let draft = match validate(&f, m, &t, &[]) {
         Ok(d) => d,
         Err(errors) => {
-            let page = EditPage { errors, event: None, status: StatusCode::UNPROCESSABLE_ENTITY, notice: None };
-            return edit_page(&state, &ctx, &staff, &m, &f, page).await;
+            let page = EditPage::invalid(errors, None);
+            return edit_page(&state, &ctx, &staff, &access, &f, page).await;
         }
     };
     let status = match f.status.as_str() {
@@ -328,12 +418,13 @@ pub(crate) async fn create(
         source: EventSource::Staff,
         submitter_email: None,
         confirm_token_hash: None,
+        feed: None,
     };
     let e = state.store.events().create(m.scope(), new, &staff.actor()).await?;
     Ok(Redirect::to(&format!("/verwaltung/{}/veranstaltungen/{}?done=gespeichert", m.slug(), e.id)).into_response())
 }
 
-async fn event_of(state: &AppState, m: &MunicipalityRecord, id: &str) -> Result<EventRecord, AppError> {
+pub(crate) async fn event_of(state: &AppState, m: &MunicipalityRecord, id: &str) -> Result<EventRecord, AppError> {
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
     state.store.events().get(m.scope(), id).await?.ok_or(AppError::NotFound)
 }
@@ -346,13 +437,19 @@ pub(crate) async fn edit_form(
     Path((slug, id)): Path<(String, String)>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let m = events_municipality(&state, &staff, &slug, Need::Moderate).await?;
-    let e = event_of(&state, &m, &id).await?;
-    let form = EventForm::from_draft(&e.draft, m.slug().as_str());
+    let access = event_access(&state, &staff, &slug, Need::Moderate).await?;
+    let e = access.event(&state, &id).await?;
+    let form = EventForm::from_draft(&e.draft, access.m.slug().as_str());
     let t = state.i18n.tr(ctx.locale);
     let notice = done_notice(&t, q.done.as_deref());
-    let page = EditPage { errors: FormErrors::default(), event: Some(&e), status: StatusCode::OK, notice };
-    edit_page(&state, &ctx, &staff, &m, &form, page).await
+    let page = EditPage {
+        errors: FormErrors::default(),
+        event: Some(&e),
+        status: StatusCode::OK,
+        notice,
+        dates_from: q.termine_ab.as_deref(),
+    };
+    edit_page(&state, &ctx, &staff, &access, &form, page).await
 }
 
 /// `POST /verwaltung/{municipality}/veranstaltungen/{id}`: saves changes (status unchanged).
@@ -365,36 +462,36 @@ pub(crate) async fn update(
 ) -> Result<Response, AppError> {
     let f = EventForm::from_pairs(&pairs);
     staff.check_csrf(&f.csrf)?;
-    let m = events_municipality(&state, &staff, &slug, Need::Moderate).await?;
-    let e = event_of(&state, &m, &id).await?;
+    let access = event_access(&state, &staff, &slug, Need::Moderate).await?;
+    let e = access.event(&state, &id).await?;
+    let m = &access.m;
     let t = state.i18n.tr(ctx.locale);
-    let mut draft = match validate(&f, &m, &t, &e.draft.links) {
+    let mut draft = match validate(&f, m, &t, &e.draft.links) {
         Ok(d) => d,
         Err(errors) => {
-            let page = EditPage { errors, event: Some(&e), status: StatusCode::UNPROCESSABLE_ENTITY, notice: None };
-            return edit_page(&state, &ctx, &staff, &m, &f, page).await;
+            let page = EditPage::invalid(errors, Some(&e));
+            return edit_page(&state, &ctx, &staff, &access, &f, page).await;
         }
     };
-    // What the form does not show stays as it was.
-    draft.timing = if f.rrule.trim().is_empty()
-        && e.draft.timing.rule().is_none()
-        && draft.timing.start() == e.draft.timing.start()
-    {
-        e.draft.timing.clone()
-    } else {
-        draft.timing
-    };
+    // A timing the editor did not touch is kept exactly as stored (its zone, the instants of
+    // its EXDATEs); the changed dates stay, but only those the new timing still generates.
+    let kept_timing = f.same_timing(&EventForm::from_draft(&e.draft, m.slug().as_str()));
+    if kept_timing {
+        draft.timing = e.draft.timing.clone();
+    }
     draft.overrides = e.draft.overrides.clone();
+    let dropped = if kept_timing { 0 } else { draft.drop_stray_overrides() };
     draft.venue.lat = e.draft.venue.lat;
     draft.venue.lon = e.draft.venue.lon;
     let status = match f.status.as_str() {
         "draft" => Some(EventStatus::Draft),
-        "published" if staff.perms.can_edit(m.slug()) => Some(EventStatus::Published),
+        "published" if staff.perms.can_edit(m.slug()) || access.own_only.is_some() => Some(EventStatus::Published),
         "cancelled" => Some(EventStatus::Cancelled),
         _ => None,
     };
     state.store.events().update(m.scope(), e.id, &draft, status, &staff.actor()).await?;
-    Ok(Redirect::to(&format!("/verwaltung/{}/veranstaltungen/{}?done=gespeichert", m.slug(), e.id)).into_response())
+    let done = if dropped > 0 { "termine-bereinigt" } else { "gespeichert" };
+    Ok(Redirect::to(&format!("/verwaltung/{}/veranstaltungen/{}?done={done}", m.slug(), e.id)).into_response())
 }
 
 /// The form of a decision.
@@ -416,8 +513,11 @@ pub(crate) async fn decide(
     HtmlForm(f): HtmlForm<DecisionForm>,
 ) -> Result<Response, AppError> {
     staff.check_csrf(&f.csrf)?;
+    // Organisers do not decide: their events are published by trust, not by review.
     let m = events_municipality(&state, &staff, &slug, Need::Moderate).await?;
     let e = event_of(&state, &m, &id).await?;
+    let access = EventAccess { m, own_only: None };
+    let m = &access.m;
     let t = state.i18n.tr(ctx.locale);
     let reason = f.reason.trim();
     let (status, done) = match f.decision.as_str() {
@@ -430,8 +530,8 @@ pub(crate) async fn decide(
         let mut errors = FormErrors::default();
         errors.add("reason", t.get("staff-event-reason-missing"));
         let form = EventForm::from_draft(&e.draft, m.slug().as_str());
-        let page = EditPage { errors, event: Some(&e), status: StatusCode::UNPROCESSABLE_ENTITY, notice: None };
-        return edit_page(&state, &ctx, &staff, &m, &form, page).await;
+        let page = EditPage::invalid(errors, Some(&e));
+        return edit_page(&state, &ctx, &staff, &access, &form, page).await;
     }
     let note = (!reason.is_empty()).then_some(reason);
     let e = state.store.events().set_status(m.scope(), e.id, status, note, &staff.actor()).await?;
@@ -469,8 +569,9 @@ pub(crate) async fn delete(
     HtmlForm(f): HtmlForm<CsrfForm>,
 ) -> Result<Response, AppError> {
     staff.check_csrf(&f.csrf)?;
-    let m = events_municipality(&state, &staff, &slug, Need::Edit).await?;
-    let e = event_of(&state, &m, &id).await?;
+    let access = event_access(&state, &staff, &slug, Need::Edit).await?;
+    let e = access.event(&state, &id).await?;
+    let m = &access.m;
     state.store.events().delete(m.scope(), e.id, &staff.actor()).await?;
     Ok(Redirect::to(&format!("/verwaltung/{}/veranstaltungen?done=geloescht", m.slug())).into_response())
 }
@@ -486,8 +587,9 @@ pub(crate) async fn image(
 ) -> Result<Response, AppError> {
     use axum::extract::FromRequest as _;
     // Access first: the body is read only for someone who may change this event.
-    let m = events_municipality(&state, &staff, &slug, Need::Edit).await?;
-    let e = event_of(&state, &m, &id).await?;
+    let access = event_access(&state, &staff, &slug, Need::Edit).await?;
+    let e = access.event(&state, &id).await?;
+    let m = &access.m;
     let mut multipart = axum::extract::Multipart::from_request(req, &state)
         .await
         .map_err(|e| AppError::bad_request(format!("{}: send the form as multipart/form-data", e.body_text())))?;
@@ -530,8 +632,8 @@ pub(crate) async fn image(
             };
             errors.add(field, format!("{} ({err})", t.get("staff-event-image-error")));
             let form = EventForm::from_draft(&e.draft, m.slug().as_str());
-            let page = EditPage { errors, event: Some(&e), status: StatusCode::UNPROCESSABLE_ENTITY, notice: None };
-            edit_page(&state, &ctx, &staff, &m, &form, page).await
+            let page = EditPage::invalid(errors, Some(&e));
+            edit_page(&state, &ctx, &staff, &access, &form, page).await
         }
     }
 }

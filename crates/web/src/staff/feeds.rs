@@ -23,6 +23,8 @@ struct Row {
     interval: i32,
     last: String,
     report: String,
+    /// Events it brought that are not withdrawn.
+    events: u64,
 }
 
 #[derive(Template)]
@@ -63,6 +65,7 @@ async fn page(
     let PageState { errors, notice, form, status } = p;
     let m = events_municipality(state, staff, slug, Need::Edit).await?;
     let t = state.i18n.tr(ctx.locale);
+    let counts = state.store.events().count_by_feed(m.scope()).await?;
     let rows = state
         .store
         .feeds()
@@ -77,6 +80,7 @@ async fn page(
             interval: f.interval_minutes,
             last: f.last_polled_at.map(local_time).unwrap_or_else(|| t.get("staff-feed-never")),
             report: f.last_report.unwrap_or_default(),
+            events: counts.iter().find(|c| c.0 == f.id).map_or(0, |c| c.1),
         })
         .collect();
     let region = region_info(state).await?;
@@ -107,6 +111,7 @@ pub(crate) async fn list(
         Some("hinzugefuegt") => Some(t.get("staff-feed-added")),
         Some("abgerufen") => Some(t.get("staff-feed-polled")),
         Some("entfernt") => Some(t.get("staff-feed-removed")),
+        Some("entfernt-zurueckgezogen") => Some(t.get("staff-feed-removed-withdrawn")),
         _ => None,
     };
     let p = PageState { errors: FormErrors::default(), notice, form: ("", ""), status: StatusCode::OK };
@@ -200,18 +205,37 @@ pub(crate) async fn poll_now(
     Ok(Redirect::to(&format!("/verwaltung/{}/veranstaltungen/abonnements?done=abgerufen", m.slug())).into_response())
 }
 
-/// `POST /verwaltung/{municipality}/veranstaltungen/abonnements/{id}/entfernen`.
+/// The form that ends a subscription.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RemoveForm {
+    csrf: String,
+    /// Also take the feed's future events out of the public calendar.
+    withdraw: Option<String>,
+}
+
+/// `POST /verwaltung/{municipality}/veranstaltungen/abonnements/{id}/entfernen`: ends the
+/// subscription; its events stay, or with `withdraw` its future ones go back to drafts.
 pub(crate) async fn remove(
     State(state): State<AppState>,
     staff: Staff,
     Path((slug, id)): Path<(String, String)>,
-    HtmlForm(f): HtmlForm<CsrfForm>,
+    HtmlForm(f): HtmlForm<RemoveForm>,
 ) -> Result<Response, AppError> {
     staff.check_csrf(&f.csrf)?;
     let m = events_municipality(&state, &staff, &slug, Need::Edit).await?;
     let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let feed = state.store.feeds().list(m.scope()).await?.into_iter().find(|x| x.id == id).ok_or(AppError::NotFound)?;
+    let withdraw = f.withdraw.is_some();
+    if withdraw {
+        // Before the subscription goes (its end clears the events' link to it). Should the
+        // removal fail after this, the next poll lists the events again and restores them.
+        let note = format!("{}the subscription {:?} was ended", regioportal_storage::IMPORT_WITHDRAWAL, feed.name);
+        let none = std::collections::HashSet::new();
+        state.store.events().withdraw_missing(m.scope(), id, &none, &note, &staff.actor()).await?;
+    }
     if !state.store.feeds().remove(m.scope(), id, &staff.actor()).await? {
         return Err(AppError::NotFound);
     }
-    Ok(Redirect::to(&format!("/verwaltung/{}/veranstaltungen/abonnements?done=entfernt", m.slug())).into_response())
+    let done = if withdraw { "entfernt-zurueckgezogen" } else { "entfernt" };
+    Ok(Redirect::to(&format!("/verwaltung/{}/veranstaltungen/abonnements?done={done}", m.slug())).into_response())
 }

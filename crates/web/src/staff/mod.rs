@@ -16,6 +16,7 @@ use crate::error::AppError;
 mod account;
 mod admin;
 mod catalogue;
+mod event_dates;
 mod events;
 mod feeds;
 pub(crate) mod login;
@@ -147,6 +148,18 @@ pub(crate) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/verwaltung/{municipality}/veranstaltungen/{id}/entscheidung",
             Access::ModerateEvents,
             post(events::decide),
+        ),
+        r(
+            Method::GET,
+            "/verwaltung/{municipality}/veranstaltungen/{id}/termine/{date}",
+            Access::ModerateEvents,
+            get(event_dates::form),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/veranstaltungen/{id}/termine/{date}",
+            Access::ModerateEvents,
+            post(event_dates::save),
         ),
         r(
             Method::POST,
