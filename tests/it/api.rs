@@ -96,6 +96,18 @@ async fn the_openapi_document_matches_the_snapshot() {
     let (status, doc) = app.get_json("/openapi.json").await;
     assert_eq!(status, 200);
     assert!(doc["paths"]["/api/v1/municipalities"]["get"].is_object());
+    // Client generators name their functions by operationId: each must be unique.
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .map(|op| op["operationId"].as_str().expect("every operation has an operationId"))
+        .collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "duplicate operationIds: {ids:?}");
     // Every API change shows in review as a change of this snapshot.
     insta::assert_json_snapshot!("openapi", doc);
 }

@@ -931,3 +931,68 @@ async fn editors_upload_an_image_with_alt_text_and_it_is_served_checked() {
     assert!(page.contains("alt=\"Bühne mit Orgel\""), "{page}");
     assert_eq!(app.get(&format!("/jena/veranstaltungen/{id}/bild")).await.status(), 404);
 }
+
+#[tokio::test]
+async fn images_go_through_the_api_checked_and_only_for_events_the_token_may_change() {
+    let app = TestApp::spawn().await;
+    let editor = create_token(&app.store, "gera", "editor").await;
+    let organiser = create_token(&app.store, "gera", "organiser").await;
+    let moderator = create_token(&app.store, "gera", "moderator").await;
+    let id = create(&app, &editor, &event("gera", "Orgelnacht", "2027-05-06T21:00")).await["id"].as_i64().unwrap();
+    let mut draft = event("gera", "Noch nicht öffentlich", "2027-05-07T21:00");
+    draft["status"] = json!("draft");
+    let hidden = create(&app, &editor, &draft).await["id"].as_i64().unwrap();
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR rest of a tiny png".to_vec();
+    let put = |id: i64, token: &str, alt: Option<&str>, kind: &str, bytes: Vec<u8>| {
+        let mut url = format!("{}/api/v1/events/{id}/image", app.base);
+        if let Some(a) = alt {
+            url.push_str(&format!("?alt={}", a.replace(' ', "%20")));
+        }
+        app.client.put(url).bearer_auth(token).header("content-type", kind).body(bytes).send()
+    };
+
+    // Refused, each with the field to fix, nothing stored.
+    let res = put(id, &editor, Some("Orgel"), "image/png", b"GIF89a....".to_vec()).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "image", "{problem}");
+    let res = put(id, &editor, None, "image/png", png.clone()).await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<Value>().await.unwrap()["errors"][0]["field"], "alt");
+    let res = put(id, &editor, Some("Orgel"), "application/json", png.clone()).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let res = put(id, &editor, Some("Orgel"), "image/png", vec![0x89; 2 * 1024 * 1024]).await.unwrap();
+    assert_eq!(res.status(), 413, "beyond the body limit");
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/problem+json"));
+    let res = put(id, &moderator, Some("Orgel"), "image/png", png.clone()).await.unwrap();
+    assert_eq!(res.status(), 403, "moderators decide, they do not edit");
+    let res = put(id, &organiser, Some("Orgel"), "image/png", png.clone()).await.unwrap();
+    assert_eq!(res.status(), 404, "not the organiser's event");
+    let (_, stored) = app.get_json(&format!("/api/v1/events/{id}")).await;
+    assert_eq!(stored["image"], Value::Null);
+
+    // Stored: the event names it with its alternative text; everyone reads a public event's.
+    let res = put(id, &editor, Some("Die Orgel der Johanniskirche"), "image/png", png.clone()).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["image"]["alt"], "Die Orgel der Johanniskirche");
+    assert_eq!(body["image"]["content_type"], "image/png");
+    let img = app.get(&format!("/api/v1/events/{id}/image")).await;
+    assert_eq!(img.status(), 200);
+    assert_eq!(img.headers()["content-type"], "image/png");
+    assert_eq!(img.bytes().await.unwrap().to_vec(), png);
+    // An unpublished event's image: only with a token of its municipality.
+    assert_eq!(put(hidden, &editor, Some("Plakat"), "image/png", png.clone()).await.unwrap().status(), 200);
+    assert_eq!(app.get(&format!("/api/v1/events/{hidden}/image")).await.status(), 404);
+    let with_token =
+        app.client.get(format!("{}/api/v1/events/{hidden}/image", app.base)).bearer_auth(&editor).send().await.unwrap();
+    assert_eq!(with_token.status(), 200);
+    assert_eq!(with_token.headers()["cache-control"], "private, no-store");
+
+    // Removed.
+    let del = app.client.delete(format!("{}/api/v1/events/{id}/image", app.base)).bearer_auth(&editor).send();
+    assert_eq!(del.await.unwrap().status(), 204);
+    assert_eq!(app.get(&format!("/api/v1/events/{id}/image")).await.status(), 404);
+    let (_, stored) = app.get_json(&format!("/api/v1/events/{id}")).await;
+    assert_eq!(stored["image"], Value::Null);
+}

@@ -603,6 +603,10 @@ async fn no_role_of_one_municipality_changes_another() {
                 ("post", "/api/v1/events") => (reqwest::Method::POST, "/api/v1/events".to_owned(), 403),
                 ("put", "/api/v1/events/{id}") => (reqwest::Method::PUT, event_path.clone(), 404),
                 ("delete", "/api/v1/events/{id}") => (reqwest::Method::DELETE, event_path.clone(), 404),
+                ("put", "/api/v1/events/{id}/image") => (reqwest::Method::PUT, format!("{event_path}/image"), 404),
+                ("delete", "/api/v1/events/{id}/image") => {
+                    (reqwest::Method::DELETE, format!("{event_path}/image"), 404)
+                }
                 _ => panic!("{method} {path} needs its case in this matrix"),
             };
             let (status, body) = app.send_json(m, &target, Some(&jena_token), Some(&gera_event)).await;

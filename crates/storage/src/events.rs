@@ -978,6 +978,13 @@ impl Events<'_> {
         Ok(())
     }
 
+    /// The image of an event of the scope, whatever its status (for its editors and tokens).
+    pub async fn image(&self, scope: &TenantScope, id: i64) -> Result<Option<(String, Vec<u8>)>, StorageError> {
+        let Some(e) = self.get(scope, id).await? else { return Ok(None) };
+        let Some(meta) = e.image else { return Ok(None) };
+        Ok(event_image::Entity::find_by_id(id).one(self.db).await?.map(|r| (meta.content_type, r.bytes)))
+    }
+
     /// The image bytes of a public event.
     pub async fn public_image(
         &self,

@@ -159,7 +159,16 @@ pub async fn import_ics(
                 }
             }
         };
+        let stored = !matches!(outcome, Outcome::Skipped(_));
         report.lines.push(line(outcome));
+        if stored {
+            for at in &imported.private_occurrences {
+                report.lines.push(line(Outcome::Skipped(format!(
+                    "the occurrence at {at} is marked private (CLASS:PRIVATE or CONFIDENTIAL): it is left out of the \
+                     public calendar"
+                ))));
+            }
+        }
         progress(n + 1, total);
     }
     // What a feed no longer lists was deleted at the source. Unless the file could not be read

@@ -82,6 +82,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/v1/events.ics", get(events::feeds::ics_feed))
         .route("/api/v1/events.atom", get(events::feeds::atom_feed))
         .route("/api/v1/events/{id}", get(events::api::get).put(events::api::update).delete(events::api::delete))
+        .route(
+            "/api/v1/events/{id}/image",
+            get(events::image_api::get).put(events::image_api::put).delete(events::image_api::delete),
+        )
         .route("/api/v1/services", get(services::api::list))
         .route("/api/v1/services/{id}", get(services::api::get))
         .route("/api/v1/services/{id}/responsible", get(services::api::responsible))

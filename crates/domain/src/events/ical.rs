@@ -104,6 +104,9 @@ pub struct Imported {
     pub input: DraftInput,
     /// Whether the source marks it cancelled.
     pub cancelled: bool,
+    /// The occurrences (local starts as generated) the source marks private: they are left
+    /// out of the public calendar (as EXDATEs), never shown with the private instance's details.
+    pub private_occurrences: Vec<String>,
 }
 
 fn local_string(v: &IcalTime, zone: Tz) -> String {
@@ -146,6 +149,7 @@ pub fn from_vevents(master: &VEvent, overrides: &[&VEvent], default_zone: Tz) ->
         categories.push(Category::Other.slug().to_owned());
     }
     let url = master.url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let mut private_occurrences = Vec::new();
     let overrides = overrides
         .iter()
         .filter_map(|o| {
@@ -158,6 +162,14 @@ pub fn from_vevents(master: &VEvent, overrides: &[&VEvent], default_zone: Tz) ->
                 }
                 IcalTime::Floating(l) => l,
             };
+            if o.private {
+                private_occurrences.push(if all_day {
+                    rid_local.date().to_string()
+                } else {
+                    local_string(&IcalTime::Floating(rid_local), zone)
+                });
+                return None;
+            }
             let moved = o.start.instant(zone) != rid.instant(zone);
             Some(OverrideInput {
                 recurrence_id: local_string(&IcalTime::Floating(rid_local), zone),
@@ -186,7 +198,12 @@ pub fn from_vevents(master: &VEvent, overrides: &[&VEvent], default_zone: Tz) ->
             timezone: Some(zone.name().to_owned()),
             all_day,
             rrule: master.rrule.as_ref().map(ToString::to_string),
-            exdates: master.exdates.iter().filter_map(|v| date_or_time_string(v, zone)).collect(),
+            exdates: master
+                .exdates
+                .iter()
+                .filter_map(|v| date_or_time_string(v, zone))
+                .chain(private_occurrences.iter().cloned())
+                .collect(),
             rdates: master.rdates.iter().filter_map(|v| date_or_time_string(v, zone)).collect(),
             overrides,
             venue: Venue {
@@ -205,6 +222,7 @@ pub fn from_vevents(master: &VEvent, overrides: &[&VEvent], default_zone: Tz) ->
             price: None,
             links: url.map(|u| vec![LinkInput { label: u.clone(), url: u }]).unwrap_or_default(),
         },
+        private_occurrences,
     }
 }
 

@@ -247,3 +247,31 @@ fn a_dense_window_is_narrowed_not_refused() {
     let q = page(&cands, from, to, p.next, 1000).unwrap();
     assert!(q.items[0].1.starts_at(chrono_tz::Europe::Berlin) >= p.items[999].1.starts_at(chrono_tz::Europe::Berlin));
 }
+
+#[test]
+fn a_private_occurrence_of_a_public_series_is_left_out_not_shown() {
+    use crate::events::ical::from_vevents;
+    use crate::ical::read_calendar;
+    let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\n\
+BEGIN:VEVENT\r\nUID:chor@example\r\nSUMMARY:Chorprobe\r\nDTSTART;TZID=Europe/Berlin:20270302T180000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nLOCATION:Aula\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:chor@example\r\nRECURRENCE-ID;TZID=Europe/Berlin:20270309T180000\r\nSUMMARY:Geburtstag von Frau M.\r\nCLASS:PRIVATE\r\nDTSTART;TZID=Europe/Berlin:20270309T190000\r\nLOCATION:Privatwohnung\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:chor@example\r\nRECURRENCE-ID;TZID=Europe/Berlin:20270316T180000\r\nSUMMARY:Chorprobe (Generalprobe)\r\nDTSTART;TZID=Europe/Berlin:20270316T180000\r\nLOCATION:Aula\r\nEND:VEVENT\r\n\
+END:VCALENDAR\r\n";
+    let read = read_calendar(text, chrono_tz::Europe::Berlin);
+    let overrides: Vec<_> = read.events.iter().filter(|e| e.recurrence_id.is_some()).collect();
+    let imported = from_vevents(&read.events[0], &overrides, chrono_tz::Europe::Berlin);
+    assert_eq!(imported.private_occurrences, ["2027-03-09T18:00:00"]);
+    let d = EventDraft::parse(&imported.input).unwrap();
+    assert_eq!(d.overrides.len(), 1, "only the public change is kept");
+    let shown = d
+        .timing
+        .occurrences(
+            &d.overrides,
+            Utc.with_ymd_and_hms(2027, 3, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2027, 4, 1, 0, 0, 0).unwrap(),
+            10,
+        )
+        .unwrap();
+    let titles: Vec<_> = shown.iter().map(|o| o.title.clone().unwrap_or_else(|| d.title.clone())).collect();
+    assert_eq!(titles, ["Chorprobe", "Chorprobe (Generalprobe)", "Chorprobe"], "9 March is not public");
+}

@@ -104,6 +104,7 @@ fn item(state: &AppState, m: &MunicipalityRecord) -> MunicipalityItem {
 /// List the municipalities of the region.
 #[utoipa::path(
     get,
+    operation_id = "list_municipalities",
     path = "/api/v1/municipalities",
     tag = "municipalities",
     params(ListParams),
@@ -146,6 +147,7 @@ pub async fn list(
 /// One municipality with contact data and postcodes.
 #[utoipa::path(
     get,
+    operation_id = "get_municipality",
     path = "/api/v1/municipalities/{slug}",
     tag = "municipalities",
     params(("slug" = String, Path, description = "URL name of the municipality", example = "jena")),

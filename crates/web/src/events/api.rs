@@ -245,9 +245,22 @@ pub struct EventDetail {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// Its image, if it has one (set with `PUT /api/v1/events/{id}/image`).
+    pub image: Option<ImageInfo>,
     /// The event.
     #[serde(flatten)]
     pub event: EventBody,
+}
+
+/// An event's image.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImageInfo {
+    /// Where the image is (public events: for everyone; others: with a token).
+    pub url: String,
+    /// What it shows, for people who cannot see it.
+    pub alt: String,
+    /// `image/png`, `image/jpeg` or `image/webp`.
+    pub content_type: String,
 }
 
 /// One occurrence in a window.
@@ -374,7 +387,7 @@ pub fn event_path(e: &EventRecord) -> String {
     super::event_href(&e.municipality, e.id)
 }
 
-fn detail(state: &AppState, e: &EventRecord, public: bool) -> EventDetail {
+pub(crate) fn detail(state: &AppState, e: &EventRecord, public: bool) -> EventDetail {
     let base = state.config.base_url.as_str();
     EventDetail {
         id: e.id,
@@ -384,6 +397,11 @@ fn detail(state: &AppState, e: &EventRecord, public: bool) -> EventDetail {
         sequence: e.sequence,
         created_at: e.created_at,
         updated_at: e.updated_at,
+        image: e.image.as_ref().map(|i| ImageInfo {
+            url: format!("{base}/api/v1/events/{}/image", e.id),
+            alt: i.alt.clone(),
+            content_type: i.content_type.clone(),
+        }),
         event: event_body(e, public),
     }
 }
@@ -446,6 +464,7 @@ pub fn field_errors(problems: Vec<DraftProblem>) -> AppError {
 /// `GET /api/v1/events`: the occurrences overlapping a window.
 #[utoipa::path(
     get,
+    operation_id = "list_occurrences",
     path = "/api/v1/events",
     tag = "events",
     params(WindowParams),
@@ -526,7 +545,7 @@ pub fn window_page(
 }
 
 /// A token, if the request carries one (an invalid one is refused, not ignored).
-async fn optional_client(state: &AppState, headers: &HeaderMap) -> Result<Option<TokenPrincipal>, AppError> {
+pub(crate) async fn optional_client(state: &AppState, headers: &HeaderMap) -> Result<Option<TokenPrincipal>, AppError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
     let token = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).unwrap_or_default();
     if !regioportal_domain::auth::looks_like_token(token) {
@@ -541,6 +560,7 @@ async fn optional_client(state: &AppState, headers: &HeaderMap) -> Result<Option
 /// `GET /api/v1/events/{id}`.
 #[utoipa::path(
     get,
+    operation_id = "get_event",
     path = "/api/v1/events/{id}",
     tag = "events",
     params(("id" = String, Path, description = "Event id; with the suffix `.ics` the event as iCalendar")),
@@ -573,7 +593,7 @@ pub async fn get(
 
 /// Whether a token may read the unpublished state of an event and change it: every event of its
 /// municipality, for a trusted organiser's token only those it created.
-fn may_change(p: &TokenPrincipal, e: &regioportal_storage::EventRecord) -> bool {
+pub(crate) fn may_change(p: &TokenPrincipal, e: &regioportal_storage::EventRecord) -> bool {
     p.role != Role::Organiser || e.created_by_token == Some(p.id)
 }
 
@@ -615,6 +635,7 @@ pub async fn count_submission(state: &AppState, ip: Option<&str>) -> Result<(), 
 /// `POST /api/v1/events`.
 #[utoipa::path(
     post,
+    operation_id = "create_event",
     path = "/api/v1/events",
     tag = "events",
     request_body = EventBody,
@@ -684,6 +705,7 @@ pub async fn create(
 /// `PUT /api/v1/events/{id}`.
 #[utoipa::path(
     put,
+    operation_id = "update_event",
     path = "/api/v1/events/{id}",
     tag = "events",
     params(("id" = i64, Path, description = "Event id")),
@@ -724,6 +746,7 @@ pub async fn update(
 /// `DELETE /api/v1/events/{id}`.
 #[utoipa::path(
     delete,
+    operation_id = "delete_event",
     path = "/api/v1/events/{id}",
     tag = "events",
     params(("id" = i64, Path, description = "Event id")),

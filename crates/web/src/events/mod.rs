@@ -15,6 +15,7 @@ pub mod api;
 pub mod feeds;
 pub mod form;
 pub mod format;
+pub mod image_api;
 pub mod index;
 pub mod pages;
 pub mod poll;

@@ -72,6 +72,7 @@ fn item(state: &AppState, s: &ServiceRecord, m: Option<&MunicipalityRecord>, cat
 /// `GET /api/v1/services`.
 #[utoipa::path(
     get,
+    operation_id = "list_services",
     path = "/api/v1/services",
     tag = "services",
     params(ListParams),
@@ -229,6 +230,7 @@ fn parse_id(id: &str) -> Result<i64, AppError> {
 /// `GET /api/v1/services/{id}`.
 #[utoipa::path(
     get,
+    operation_id = "get_service",
     path = "/api/v1/services/{id}",
     tag = "services",
     params(("id" = i64, Path, description = "Service id"), DetailParams),
@@ -415,6 +417,7 @@ pub struct Responsible {
 /// `GET /api/v1/services/{id}/responsible`: the Zuständigkeitsfinder.
 #[utoipa::path(
     get,
+    operation_id = "get_responsible_office",
     path = "/api/v1/services/{id}/responsible",
     tag = "services",
     params(("id" = i64, Path, description = "Service id"), ResponsibleParams),
