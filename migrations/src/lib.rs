@@ -9,6 +9,7 @@ mod m20261201_000002_staff;
 mod m20261201_000003_events;
 mod m20261201_000004_services;
 mod m20261207_000005_event_token_owner;
+mod m20261207_000006_neighbours;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_events::Migration),
             Box::new(m20261201_000004_services::Migration),
             Box::new(m20261207_000005_event_token_owner::Migration),
+            Box::new(m20261207_000006_neighbours::Migration),
         ]
     }
 }

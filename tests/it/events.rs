@@ -174,6 +174,28 @@ async fn scopes_follow_the_county_and_town_hierarchy() {
     assert_eq!(get("municipality=jena&scope=near").await, ["In Jena"]);
     assert_eq!(get("municipality=jena&scope=region").await.len(), 4);
     assert_eq!(get("").await.len(), 4, "the whole region without a municipality");
+
+    // Neighbours come from the region file. Jena and Gera are not neighbours in reality; this
+    // test pretends they are (a region file may name a pair on one side only).
+    let text = regioportal::demo::region_toml()
+        .replacen("require_mfa = true", "require_mfa = true\nneighbours = [\"gera\"]", 1);
+    assert_ne!(text, regioportal::demo::region_toml());
+    let region = regioportal_domain::region::Region::from_toml(&text).unwrap();
+    let report =
+        app.store.import_region(&region, &regioportal::demo::assets(), &regioportal_storage::Actor::cli()).await.unwrap();
+    assert_eq!(report.neighbours, 1, "{report}");
+    let token = create_token(&app.store, "gera", "editor").await;
+    create(&app, &token, &event("gera", "In Gera", "2027-05-01T16:00")).await;
+    let node = app.second_node().await;
+    let (_, page) = node.get_json("/api/v1/events?from=2027-05-01&to=2027-05-02&municipality=jena&scope=near").await;
+    assert_eq!(titles(&page), ["In Jena", "In Gera"]);
+    let (_, page) = node.get_json("/api/v1/events?from=2027-05-01&to=2027-05-02&municipality=gera&scope=near").await;
+    assert_eq!(titles(&page), ["In Jena", "In Gera"], "both ways");
+    let (_, gera) = node.get_json("/api/v1/municipalities/gera").await;
+    assert_eq!(gera["neighbours"], json!(["jena"]));
+    // Importing the file without them again removes them.
+    regioportal::demo::seed(&app.store).await.unwrap();
+    assert!(app.store.municipalities().by_slug("gera").await.unwrap().unwrap().neighbours.is_empty());
 }
 
 #[tokio::test]

@@ -86,6 +86,8 @@ struct RawMunicipality {
     website: Option<String>,
     #[serde(default)]
     require_mfa: bool,
+    #[serde(default)]
+    neighbours: Vec<String>,
     contact: RawContact,
     #[serde(default, rename = "place")]
     places: Vec<RawPlace>,
@@ -158,6 +160,9 @@ pub struct MunicipalityDef {
     pub website: Option<String>,
     /// Whether all staff of this municipality need a second factor (not only administrators).
     pub require_mfa: bool,
+    /// Neighbouring municipalities of the region (both ways: a file may name a pair on one
+    /// side only), sorted. A calendar "with neighbours" shows theirs too.
+    pub neighbours: Vec<Slug>,
     /// Address of the administration.
     pub contact: Contact,
     /// Places covered.
@@ -338,6 +343,8 @@ impl Region {
                 places.push(Place { name: pname, postcodes });
             }
             let legal = check_legal(&mut p, &at, m.legal);
+            let neighbours: Vec<Slug> =
+                m.neighbours.iter().filter_map(|n| p.check(&format!("{at}.neighbours"), Slug::parse(n))).collect();
             if let (Some(slug), Some(kind), Some(ags), Some(ars), Some(theme_colour), Some(contact)) =
                 (slug, kind, ags, ars, theme_colour, contact)
             {
@@ -352,6 +359,7 @@ impl Region {
                     logo: m.logo,
                     website,
                     require_mfa: m.require_mfa,
+                    neighbours,
                     contact,
                     places,
                     legal,
@@ -379,6 +387,25 @@ impl Region {
                 },
                 (false, None) => {}
             }
+        }
+
+        // Neighbours: municipalities of this file, not itself; made symmetric.
+        let mut pairs = BTreeSet::new();
+        for d in &defs {
+            for n in &d.neighbours {
+                let at = format!("municipality ({}).neighbours", d.slug);
+                if n == &d.slug {
+                    p.push(&at, "a municipality is not its own neighbour; remove it from the list");
+                } else if !by_slug.contains_key(n) {
+                    p.push(&at, format!("{:?} is not a municipality of this file", n.as_str()));
+                } else {
+                    pairs.insert((d.slug.clone(), n.clone()));
+                    pairs.insert((n.clone(), d.slug.clone()));
+                }
+            }
+        }
+        for d in &mut defs {
+            d.neighbours = pairs.iter().filter(|(a, _)| *a == d.slug).map(|(_, b)| b.clone()).collect();
         }
 
         if !p.0.is_empty() {
@@ -504,5 +531,34 @@ de = "Text"
         let bad = MINIMAL.replace("slug = \"altenburg\"", "slug = \"api\"");
         let RegionFileError::Invalid(p) = Region::from_toml(&bad).unwrap_err() else { panic!() };
         assert!(p.iter().any(|m| m.contains("used by the portal itself")), "{p:?}");
+    }
+
+    #[test]
+    fn neighbours_are_checked_and_go_both_ways() {
+        let one_side = MINIMAL.replace("kind = \"county\"", "kind = \"county\"\nneighbours = [\"altenburg\"]");
+        let r = Region::from_toml(&one_side).unwrap();
+        let of = |slug: &str| {
+            r.municipalities
+                .iter()
+                .find(|m| m.slug.as_str() == slug)
+                .unwrap()
+                .neighbours
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of("altenburger-land"), ["altenburg"]);
+        assert_eq!(of("altenburg"), ["altenburger-land"], "named on one side, neighbours on both");
+        assert!(Region::from_toml(MINIMAL).unwrap().municipalities.iter().all(|m| m.neighbours.is_empty()));
+        let bad = MINIMAL.replace(
+            "kind = \"county\"",
+            "kind = \"county\"\nneighbours = [\"gera\", \"altenburger-land\", \"Not A Slug\"]",
+        );
+        let RegionFileError::Invalid(p) = Region::from_toml(&bad).unwrap_err() else { panic!() };
+        let all = p.join("\n");
+        assert!(all.contains("\"gera\" is not a municipality of this file"), "{all}");
+        assert!(all.contains("not its own neighbour"), "{all}");
+        assert!(all.contains("neighbours"), "{all}");
+        assert_eq!(p.len(), 3, "{all}");
     }
 }

@@ -11,11 +11,16 @@ pub fn region_toml() -> &'static str {
     std::str::from_utf8(bytes).unwrap_or_default()
 }
 
+/// The demo region's files (logos), for importing a changed copy of its region file.
+pub fn assets() -> StaticAssets {
+    StaticAssets(DEMO_FILES)
+}
+
 /// Imports the demo region, through the same code path as `region import FILE`.
 pub async fn seed(store: &Store) -> Result<ImportReport, StorageError> {
     let region =
         Region::from_toml(region_toml()).map_err(|e| StorageError::Import(format!("demo/region.toml: {e}")))?;
-    store.import_region(&region, &StaticAssets(DEMO_FILES), &regioportal_storage::Actor::cli()).await
+    store.import_region(&region, &assets(), &regioportal_storage::Actor::cli()).await
 }
 
 /// One demo event: (key, title, category, start offset in days from today's week, rule, …).

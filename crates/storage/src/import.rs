@@ -12,7 +12,7 @@ use regioportal_domain::region::{Contact, LocalisedText, Region};
 use regioportal_domain::{LegalPageKind, Locale};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use crate::entity::{legal_page, municipality, place, region};
+use crate::entity::{legal_page, municipality, municipality_neighbour, place, region};
 use crate::{StorageError, Store};
 
 /// Where the files a region file names (logos) come from.
@@ -65,18 +65,22 @@ pub struct ImportReport {
     pub places: usize,
     /// Number of legal pages stored (per language).
     pub legal_pages: usize,
+    /// Number of neighbouring pairs stored.
+    pub neighbours: usize,
 }
 
 impl std::fmt::Display for ImportReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} municipalities created, {} updated, {} kept unchanged (not in the file); {} places, {} legal pages",
+            "{} municipalities created, {} updated, {} kept unchanged (not in the file); {} places, {} legal pages, \
+             {} pairs of neighbours",
             self.created.len(),
             self.updated.len(),
             self.kept.len(),
             self.places,
-            self.legal_pages
+            self.legal_pages,
+            self.neighbours
         )?;
         if !self.kept.is_empty() {
             write!(f, "; kept: {}", self.kept.join(", "))?;
@@ -235,6 +239,21 @@ impl Store {
             insert_all(&txn, rows).await?;
         }
 
+        // Neighbours, once every municipality of the file has its id.
+        municipality_neighbour::Entity::delete_many()
+            .filter(municipality_neighbour::Column::MunicipalityId.is_in(ids.values().copied()))
+            .exec(&txn)
+            .await?;
+        let pairs: Vec<municipality_neighbour::ActiveModel> = region
+            .municipalities
+            .iter()
+            .flat_map(|m| m.neighbours.iter().map(move |n| (m.slug.as_str(), n.as_str())))
+            .filter_map(|(a, b)| Some((*ids.get(a)?, *ids.get(b)?)))
+            .map(|(a, b)| municipality_neighbour::ActiveModel { municipality_id: Set(a), neighbour_id: Set(b) })
+            .collect();
+        report.neighbours = pairs.len() / 2;
+        insert_all(&txn, pairs).await?;
+
         legal_page::Entity::delete_many().filter(legal_page::Column::MunicipalityId.is_null()).exec(&txn).await?;
         let rows = legal_rows(None, &region.legal);
         report.legal_pages += rows.len();
@@ -254,6 +273,7 @@ impl Store {
                     "updated": report.updated,
                     "kept": report.kept,
                     "places": report.places,
+                    "neighbours": report.neighbours,
                     "legal_pages": report.legal_pages,
                 }),
             },

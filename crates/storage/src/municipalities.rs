@@ -6,7 +6,7 @@ use regioportal_domain::region::Contact;
 use regioportal_domain::{Ags, Ars, MunicipalityKind, Postcode, Slug, ThemeColour};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::entity::{municipality, region};
+use crate::entity::{municipality, municipality_neighbour, region};
 use crate::{StorageError, TenantScope};
 
 /// The region as stored.
@@ -38,6 +38,8 @@ pub struct MunicipalityRecord {
     pub kind: MunicipalityKind,
     /// The county of a town.
     pub parent: Option<Slug>,
+    /// Neighbouring municipalities of the region (from the region file), sorted.
+    pub neighbours: Vec<Slug>,
     /// Official municipality key.
     pub ags: Ags,
     /// Official regional key.
@@ -91,12 +93,17 @@ pub(crate) fn contact_of(
     })
 }
 
-fn record(m: municipality::Model, parent: Option<Slug>) -> Result<MunicipalityRecord, StorageError> {
+fn record(
+    m: municipality::Model,
+    parent: Option<Slug>,
+    neighbours: Vec<Slug>,
+) -> Result<MunicipalityRecord, StorageError> {
     Ok(MunicipalityRecord {
         scope: TenantScope { id: m.id, slug: Slug::parse(&m.slug).map_err(|e| corrupt("slug", e))? },
         name: m.name,
         kind: MunicipalityKind::parse(&m.kind).map_err(|e| corrupt("kind", e))?,
         parent,
+        neighbours,
         ags: Ags::parse(&m.ags).map_err(|e| corrupt("AGS", e))?,
         ars: Ars::parse(&m.ars).map_err(|e| corrupt("ARS", e))?,
         theme_colour: ThemeColour::parse(&m.theme_colour).map_err(|e| corrupt("theme colour", e))?,
@@ -231,7 +238,17 @@ impl Municipalities<'_> {
             .collect();
         let slug_of = |id: i64| rows.iter().find(|m| m.id == id).and_then(|m| Slug::parse(&m.slug).ok());
         let parents: Vec<Option<Slug>> = rows.iter().map(|m| m.parent_id.and_then(slug_of)).collect();
-        rows.into_iter().zip(parents).map(|(m, p)| record(m, p)).collect()
+        let pairs = municipality_neighbour::Entity::find().all(self.db).await?;
+        let neighbours: Vec<Vec<Slug>> = rows
+            .iter()
+            .map(|m| {
+                let mut n: Vec<Slug> =
+                    pairs.iter().filter(|p| p.municipality_id == m.id).filter_map(|p| slug_of(p.neighbour_id)).collect();
+                n.sort();
+                n
+            })
+            .collect();
+        rows.into_iter().zip(parents).zip(neighbours).map(|((m, p), n)| record(m, p, n)).collect()
     }
 
     /// Whether any municipality exists (an empty database gets the demo region).
@@ -266,7 +283,25 @@ impl Municipalities<'_> {
                 .and_then(|s| Slug::parse(&s).ok()),
             None => None,
         };
-        record(m, parent).map(Some)
+        let ids: Vec<i64> = municipality_neighbour::Entity::find()
+            .filter(municipality_neighbour::Column::MunicipalityId.eq(m.id))
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(|p| p.neighbour_id)
+            .collect();
+        let mut neighbours: Vec<Slug> = municipality::Entity::find()
+            .select_only()
+            .column(municipality::Column::Slug)
+            .filter(municipality::Column::Id.is_in(ids))
+            .into_tuple::<String>()
+            .all(self.db)
+            .await?
+            .iter()
+            .filter_map(|s| Slug::parse(s).ok())
+            .collect();
+        neighbours.sort();
+        record(m, parent, neighbours).map(Some)
     }
 
     /// The logo of a municipality: media type and bytes.

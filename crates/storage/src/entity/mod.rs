@@ -11,6 +11,7 @@ pub(crate) mod event_override;
 pub(crate) mod legal_page;
 pub(crate) mod login_throttle;
 pub(crate) mod municipality;
+pub(crate) mod municipality_neighbour;
 pub(crate) mod password_reset;
 pub(crate) mod place;
 pub(crate) mod recovery_code;

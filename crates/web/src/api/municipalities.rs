@@ -62,6 +62,9 @@ pub struct MunicipalityDetail {
     pub contact: ContactItem,
     /// Postcodes of the places it covers.
     pub postcodes: Vec<String>,
+    /// Slugs of its neighbouring municipalities in the region (the calendar scope `near`
+    /// includes them).
+    pub neighbours: Vec<String>,
 }
 
 /// A list of municipalities.
@@ -177,5 +180,6 @@ pub async fn get(
             email: m.contact.email.clone(),
         },
         postcodes,
+        neighbours: m.neighbours.iter().map(ToString::to_string).collect(),
     }))
 }

@@ -33,8 +33,8 @@ pub const DEFAULT_DAYS: u64 = 30;
 pub enum Scope {
     /// Only the municipality itself.
     Own,
-    /// The municipality, its county (for a town) or its towns (for a county), and the other
-    /// towns of the same county.
+    /// The municipality, its county (for a town) or its towns (for a county), the other
+    /// towns of the same county, and its neighbours (named in the region file).
     Near,
     /// Every municipality of the region.
     Region,
@@ -81,6 +81,7 @@ pub fn scope_members<'a>(
                 .iter()
                 .filter(|x| {
                     x.slug() == m.slug()
+                        || m.neighbours.contains(x.slug())
                         || county.is_some_and(|c| x.slug() == c.slug() || x.parent.as_ref() == Some(c.slug()))
                 })
                 .collect()
