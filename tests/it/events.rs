@@ -177,12 +177,18 @@ async fn scopes_follow_the_county_and_town_hierarchy() {
 
     // Neighbours come from the region file. Jena and Gera are not neighbours in reality; this
     // test pretends they are (a region file may name a pair on one side only).
-    let text = regioportal::demo::region_toml()
-        .replacen("require_mfa = true", "require_mfa = true\nneighbours = [\"gera\"]", 1);
+    let text = regioportal::demo::region_toml().replacen(
+        "require_mfa = true",
+        "require_mfa = true\nneighbours = [\"gera\"]",
+        1,
+    );
     assert_ne!(text, regioportal::demo::region_toml());
     let region = regioportal_domain::region::Region::from_toml(&text).unwrap();
-    let report =
-        app.store.import_region(&region, &regioportal::demo::assets(), &regioportal_storage::Actor::cli()).await.unwrap();
+    let report = app
+        .store
+        .import_region(&region, &regioportal::demo::assets(), &regioportal_storage::Actor::cli())
+        .await
+        .unwrap();
     assert_eq!(report.neighbours, 1, "{report}");
     let token = create_token(&app.store, "gera", "editor").await;
     create(&app, &token, &event("gera", "In Gera", "2027-05-01T16:00")).await;

@@ -490,3 +490,48 @@ async fn a_feed_withdraws_what_its_organiser_deleted_and_brings_it_back() {
     assert_eq!((home.status.as_str(), home.feed_id), ("draft", None));
     assert_eq!(by_uid("spiel-0@verein.example").await.status.as_str(), "published");
 }
+
+#[tokio::test]
+async fn editors_give_coordinates_and_several_links() {
+    let app = TestApp::spawn().await;
+    create_staff(&app.store, "redaktion@gera.de", PW, &["editor@gera"]).await;
+    let mut b = Browser::new(&app);
+    b.login("redaktion@gera.de", PW).await;
+    let new = b.get("/verwaltung/gera/veranstaltungen/neu").await;
+    assert!(new.body.contains("id=\"venue_lat\"") && new.body.contains("inputmode=\"decimal\""));
+    assert!(new.body.contains("id=\"link_url-2\""), "two pairs of link fields to start with");
+    let csrf = new.csrf();
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("title", "Höhlerführung"),
+        ("municipality", "gera"),
+        ("start_date", "2027-06-05"),
+        ("start_time", "14:00"),
+        ("venue_name", "Gera-Information"),
+        ("venue_lat", "Norden"),
+        ("venue_lon", "12,0818"),
+        ("categories", "fuehrung"),
+        ("link_label", "Karten"),
+        ("link_url", "https://example.org/karten"),
+        ("link_label", "Programm"),
+        ("link_url", "kein link"),
+    ];
+    let res = b.post("/verwaltung/gera/veranstaltungen", &form).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("href=\"#venue_lat\"") && res.body.contains("href=\"#link_url-2\""), "{}", res.body);
+    assert!(res.body.contains("value=\"kein link\""), "what was typed is shown again");
+    form.retain(|(k, v)| !(*k == "venue_lat" || *v == "kein link"));
+    form.extend([("venue_lat", "50,8781"), ("link_url", "https://example.org/programm")]);
+    let res = b.post("/verwaltung/gera/veranstaltungen", &form).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let path = res.location.unwrap().split('?').next().unwrap().to_owned();
+    let id = path.rsplit('/').next().unwrap();
+    let (_, e) = app.get_json(&format!("/api/v1/events/{id}")).await;
+    assert_eq!((e["venue"]["lat"].as_f64(), e["venue"]["lon"].as_f64()), (Some(50.8781), Some(12.0818)), "{e}");
+    assert_eq!(e["links"].as_array().unwrap().len(), 2, "{e}");
+    // The editor shows both links and a third, empty pair.
+    let page = b.get(&path).await;
+    assert!(page.body.contains("value=\"https://example.org/programm\"") && page.body.contains("id=\"link_url-3\""));
+    let (_, public) = app.get_text(&format!("/gera/veranstaltungen/{id}")).await;
+    assert!(public.contains("mlat=50.87810"), "the map link uses the coordinates");
+}

@@ -242,8 +242,11 @@ impl Municipalities<'_> {
         let neighbours: Vec<Vec<Slug>> = rows
             .iter()
             .map(|m| {
-                let mut n: Vec<Slug> =
-                    pairs.iter().filter(|p| p.municipality_id == m.id).filter_map(|p| slug_of(p.neighbour_id)).collect();
+                let mut n: Vec<Slug> = pairs
+                    .iter()
+                    .filter(|p| p.municipality_id == m.id)
+                    .filter_map(|p| slug_of(p.neighbour_id))
+                    .collect();
                 n.sort();
                 n
             })

@@ -3,7 +3,9 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use regioportal_domain::Locale;
-use regioportal_domain::events::{Category, DraftInput, DraftProblem, EventDraft, LinkInput, Organizer, Venue};
+use regioportal_domain::events::{
+    Category, DraftInput, DraftProblem, EventDraft, LinkInput, MAX_LINKS, Organizer, Venue,
+};
 use regioportal_domain::recurrence::DateOrTime;
 
 use super::pages::Choice;
@@ -66,10 +68,12 @@ pub struct EventForm {
     pub organizer_phone: String,
     /// Organiser website.
     pub organizer_url: String,
-    /// A link (label).
-    pub link_label: String,
-    /// A link (URL).
-    pub link_url: String,
+    /// Links as (label, URL), in the order of the form.
+    pub links: Vec<(String, String)>,
+    /// Latitude of the venue (staff only), as typed.
+    pub venue_lat: String,
+    /// Longitude of the venue (staff only), as typed.
+    pub venue_lon: String,
     /// The answer to the spam question.
     pub answer: String,
     /// The honeypot: people never see it, bots fill it in.
@@ -84,6 +88,7 @@ impl EventForm {
     /// Reads the posted pairs (checkbox groups repeat their name).
     pub fn from_pairs(pairs: &[(String, String)]) -> Self {
         let mut f = Self::default();
+        let (mut labels, mut urls) = (Vec::new(), Vec::new());
         for (k, v) in pairs {
             let v = v.clone();
             match k.as_str() {
@@ -113,8 +118,12 @@ impl EventForm {
                 "organizer_email" => f.organizer_email = v,
                 "organizer_phone" => f.organizer_phone = v,
                 "organizer_url" => f.organizer_url = v,
-                "link_label" => f.link_label = v,
-                "link_url" => f.link_url = v,
+                // Text fields are always sent, in the order of the form: the n-th label
+                // belongs to the n-th address.
+                "link_label" => labels.push(v),
+                "link_url" => urls.push(v),
+                "venue_lat" => f.venue_lat = v,
+                "venue_lon" => f.venue_lon = v,
                 "answer" => f.answer = v,
                 "website" => f.website = v,
                 "csrf" => f.csrf = v,
@@ -122,6 +131,10 @@ impl EventForm {
                 _ => {}
             }
         }
+        let n = labels.len().max(urls.len());
+        labels.resize(n, String::new());
+        urls.resize(n, String::new());
+        f.links = labels.into_iter().zip(urls).collect();
         f
     }
 
@@ -157,8 +170,9 @@ impl EventForm {
             organizer_email: d.organizer.email.clone().unwrap_or_default(),
             organizer_phone: d.organizer.phone.clone().unwrap_or_default(),
             organizer_url: d.organizer.url.clone().unwrap_or_default(),
-            link_label: d.links.first().map(|l| l.0.clone()).unwrap_or_default(),
-            link_url: d.links.first().map(|l| l.1.clone()).unwrap_or_default(),
+            links: d.links.clone(),
+            venue_lat: d.venue.lat.map(|x| x.to_string()).unwrap_or_default(),
+            venue_lon: d.venue.lon.map(|x| x.to_string()).unwrap_or_default(),
             ..Self::default()
         }
     }
@@ -181,10 +195,19 @@ impl EventForm {
             .all(|(a, b)| norm(a) == norm(b))
     }
 
+    /// The venue's coordinates as typed (a decimal comma is fine); `Err` names the field that
+    /// is not a number.
+    pub fn coordinates(&self) -> Result<(Option<f64>, Option<f64>), &'static str> {
+        let num = |s: &str, field| match s.trim() {
+            "" => Ok(None),
+            t => t.replace(',', ".").parse::<f64>().map(Some).map_err(|_| field),
+        };
+        Ok((num(&self.venue_lat, "venue_lat")?, num(&self.venue_lon, "venue_lon")?))
+    }
+
     /// The domain input; date and time fields are joined, and an all-day end (the last day as
-    /// people write it) becomes the exclusive end iCalendar uses. `extra_links` keeps links the
-    /// form does not show (the editor shows the first only).
-    pub fn draft_input(&self, extra_links: &[(String, String)]) -> DraftInput {
+    /// people write it) becomes the exclusive end iCalendar uses.
+    pub fn draft_input(&self) -> DraftInput {
         let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         let start = if self.all_day || self.start_time.trim().is_empty() {
             self.start_date.trim().to_owned()
@@ -201,11 +224,13 @@ impl EventForm {
         } else {
             opt(&self.end_time).map(|t| format!("{end_date}T{t}"))
         };
-        let mut links = Vec::new();
-        if !self.link_url.trim().is_empty() {
-            links.push(LinkInput { label: self.link_label.clone(), url: self.link_url.clone() });
-        }
-        links.extend(extra_links.iter().skip(1).map(|(l, u)| LinkInput { label: l.clone(), url: u.clone() }));
+        let links = self
+            .links
+            .iter()
+            .filter(|(l, u)| !l.trim().is_empty() || !u.trim().is_empty())
+            .map(|(l, u)| LinkInput { label: l.clone(), url: u.clone() })
+            .collect();
+        let (lat, lon) = self.coordinates().unwrap_or_default();
         DraftInput {
             title: self.title.clone(),
             description: self.description.clone(),
@@ -222,8 +247,8 @@ impl EventForm {
                 street: opt(&self.venue_street),
                 postcode: opt(&self.venue_postcode),
                 place: opt(&self.venue_place),
-                lat: None,
-                lon: None,
+                lat,
+                lon,
                 accessibility: regioportal_domain::events::Accessibility {
                     step_free: self.step_free,
                     accessible_toilet: self.accessible_toilet,
@@ -270,8 +295,17 @@ fn lines(s: &str) -> Vec<String> {
     s.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
+/// The id of the n-th (0-based) field of a repeated group: `link_url`, `link_url-2`, …
+pub fn nth_id(base: &str, n: usize) -> String {
+    if n == 0 { base.to_owned() } else { format!("{base}-{}", n + 1) }
+}
+
 /// The form field a draft problem belongs to.
-pub fn form_field(problem_field: &str) -> &'static str {
+pub fn form_field(problem_field: &str) -> String {
+    let link = |f: &str| {
+        let n = f.strip_prefix("links[").and_then(|r| r.split(']').next()).and_then(|n| n.parse().ok());
+        nth_id("link_url", n.unwrap_or(0))
+    };
     match problem_field {
         "title" => "title",
         "description" => "description",
@@ -280,6 +314,7 @@ pub fn form_field(problem_field: &str) -> &'static str {
         "rrule" => "rrule",
         "exdates" => "exdates",
         "rdates" => "rdates",
+        "venue.lat" | "venue.lon" => "venue_lat",
         f if f.starts_with("venue.postcode") => "venue_postcode",
         f if f.starts_with("venue.") => "venue_name",
         "organizer.email" => "organizer_email",
@@ -287,9 +322,10 @@ pub fn form_field(problem_field: &str) -> &'static str {
         f if f.starts_with("organizer") => "organizer_name",
         f if f.starts_with("categories") => "categories",
         "price" => "price",
-        f if f.starts_with("links") => "link_url",
+        f if f.starts_with("links") => return link(f),
         _ => "title",
     }
+    .to_owned()
 }
 
 /// Draft problems as form errors in the page's language (the rule's own explanation is kept
@@ -298,14 +334,14 @@ pub fn form_errors(problems: &[DraftProblem], t: &Tr<'_>) -> FormErrors {
     let mut errors = FormErrors::default();
     for p in problems {
         let field = form_field(&p.field);
-        if errors.get(field).is_some() {
+        if errors.get(&field).is_some() {
             continue;
         }
         let msg = match p.code {
             "event-error-rrule" => format!("{} ({})", t.get(p.code), p.detail),
             code => t.get(code),
         };
-        errors.add(field, msg);
+        errors.add(&field, msg);
     }
     errors
 }
@@ -334,6 +370,8 @@ pub struct FormField {
     pub autocomplete: &'static str,
     /// Width class suffix (`10`, `5`, …).
     pub width: &'static str,
+    /// `inputmode` for text fields (`decimal`, …), empty for none.
+    pub inputmode: &'static str,
     /// The ids that describe it (hint, error).
     pub described_by: String,
 }
@@ -391,6 +429,7 @@ pub fn sections(
             options: Vec::new(),
             autocomplete: "",
             width: "",
+            inputmode: "",
             described_by: String::new(),
         }
     };
@@ -477,12 +516,33 @@ pub fn sections(
         check("induction_loop", "event-form-loop", f.induction_loop),
         field("accessibility_note", "event-form-accessibility-note", "text", &f.accessibility_note),
     ];
-    let entry = vec![
+    let mut where_ = where_;
+    if mode == FormMode::Staff {
+        let mut lat = sized(field("venue_lat", "event-form-lat", "text", &f.venue_lat), "10");
+        lat.hint = Some(t.get("event-form-coordinates-hint"));
+        lat.inputmode = "decimal";
+        let mut lon = sized(field("venue_lon", "event-form-lon", "text", &f.venue_lon), "10");
+        lon.inputmode = "decimal";
+        where_.extend([lat, lon]);
+    }
+    let mut entry = vec![
         check("free", "event-form-free", f.free),
         with_hint(field("price", "event-form-price", "text", &f.price), "event-form-price-hint"),
-        field("link_label", "event-form-link-label", "text", &f.link_label),
-        sized(field("link_url", "event-form-link-url", "url", &f.link_url), ""),
     ];
+    // The links there are and one empty pair more, at least two pairs, at most MAX_LINKS.
+    let shown = f.links.iter().filter(|(l, u)| !l.trim().is_empty() || !u.trim().is_empty()).count();
+    let pairs = (shown + 1).clamp(2, MAX_LINKS).max(f.links.len().min(MAX_LINKS));
+    for n in 0..pairs {
+        let (label, url) = f.links.get(n).cloned().unwrap_or_default();
+        let number = |key: &str| format!("{} {}", t.get(key), n + 1);
+        let mut l = field(&nth_id("link_label", n), "event-form-link-label", "text", &label);
+        l.name = "link_label".into();
+        l.label = number("event-form-link-label");
+        let mut u = sized(field(&nth_id("link_url", n), "event-form-link-url", "url", &url), "");
+        u.name = "link_url".into();
+        u.label = number("event-form-link-url");
+        entry.extend([l, u]);
+    }
     let mut email = auto(field("organizer_email", "event-form-organizer-email", "email", &f.organizer_email), "email");
     if mode == FormMode::Submission {
         email.hint = Some(t.get("event-form-organizer-email-hint"));

@@ -160,7 +160,7 @@ pub async fn submit(
         tracing::info!(ip = ?ip, "event submission caught by the honeypot");
         return done(&state, &ctx);
     }
-    let input = f.draft_input(&[]);
+    let input = f.draft_input();
     let parsed = EventDraft::parse(&input);
     let mut errors = match &parsed {
         Ok(_) => FormErrors::default(),

@@ -366,17 +366,15 @@ pub(crate) async fn new_form(
     .await
 }
 
-fn validate(
-    f: &EventForm,
-    m: &MunicipalityRecord,
-    t: &crate::i18n::Tr<'_>,
-    keep_links: &[(String, String)],
-) -> Result<EventDraft, FormErrors> {
+fn validate(f: &EventForm, m: &MunicipalityRecord, t: &crate::i18n::Tr<'_>) -> Result<EventDraft, FormErrors> {
     let mut errors = FormErrors::default();
     if f.municipality.trim() != m.slug().as_str() {
         errors.add("municipality", t.get("event-error-municipality"));
     }
-    match EventDraft::parse(&f.draft_input(keep_links)) {
+    if let Err(field) = f.coordinates() {
+        errors.add(field, t.get("event-error-number"));
+    }
+    match EventDraft::parse(&f.draft_input()) {
         Ok(d) if errors.is_empty() => Ok(d),
         Ok(_) => Err(errors),
         Err(p) => {
@@ -400,7 +398,7 @@ pub(crate) async fn create(
     let access = event_access(&state, &staff, &slug, Need::Edit).await?;
     let m = &access.m;
     let t = state.i18n.tr(ctx.locale);
-    let draft = match validate(&f, m, &t, &[]) {
+    let draft = match validate(&f, m, &t) {
         Ok(d) => d,
         Err(errors) => {
             let page = EditPage::invalid(errors, None);
@@ -466,7 +464,7 @@ pub(crate) async fn update(
     let e = access.event(&state, &id).await?;
     let m = &access.m;
     let t = state.i18n.tr(ctx.locale);
-    let mut draft = match validate(&f, m, &t, &e.draft.links) {
+    let mut draft = match validate(&f, m, &t) {
         Ok(d) => d,
         Err(errors) => {
             let page = EditPage::invalid(errors, Some(&e));
@@ -481,8 +479,6 @@ pub(crate) async fn update(
     }
     draft.overrides = e.draft.overrides.clone();
     let dropped = if kept_timing { 0 } else { draft.drop_stray_overrides() };
-    draft.venue.lat = e.draft.venue.lat;
-    draft.venue.lon = e.draft.venue.lon;
     let status = match f.status.as_str() {
         "draft" => Some(EventStatus::Draft),
         "published" if staff.perms.can_edit(m.slug()) || access.own_only.is_some() => Some(EventStatus::Published),
