@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use tantivy::collector::{Count, TopDocs};
@@ -16,8 +17,10 @@ use crate::{DocKind, Hit, SearchDoc, SearchError, SearchQuery, SearchResults, sn
 
 /// At most this many idle search analyzers are kept.
 const MAX_POOLED_ANALYZERS: usize = 16;
-/// Memory the writer may buffer before it writes a segment, per indexing thread.
-const WRITER_BUDGET_PER_THREAD: usize = 40_000_000;
+/// Memory the writer may buffer before it writes a segment, per indexing thread. The buffer
+/// was the largest part of the memory peak while 100,000 events are indexed at start; a
+/// smaller one writes more segments, which are merged in the background.
+const WRITER_BUDGET_PER_THREAD: usize = 20_000_000;
 
 /// The fields of the schema.
 #[derive(Debug, Clone, Copy)]
@@ -89,6 +92,8 @@ pub struct SearchIndex {
     /// Analyzers for searches, kept for their warm stem caches (one taken per search).
     analyzers: Mutex<Vec<TextAnalyzer>>,
     synonyms: RwLock<Arc<Synonyms>>,
+    /// A [`Rebuild`] is in progress.
+    rebuilding: AtomicBool,
 }
 
 impl fmt::Debug for SearchIndex {
@@ -105,7 +110,8 @@ impl SearchIndex {
         index.tokenizers().register(GERMAN, analysis::german());
         index.tokenizers().register(GERMAN_PARTS, analysis::german_parts());
         index.tokenizers().register(GERMAN_PLAIN, analysis::german_plain());
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 2);
+        // One indexing thread: each holds its own buffer, and the index is built once at start.
+        let threads = 1;
         let writer: IndexWriter = index.writer_with_num_threads(threads, threads * WRITER_BUDGET_PER_THREAD)?;
         // Upserts leave deleted documents behind, which searches still step over: merge a
         // segment once a third of it is deleted (tantivy's default waits for all of it).
@@ -121,6 +127,7 @@ impl SearchIndex {
             fields,
             analyzers: Mutex::new(Vec::new()),
             synonyms: RwLock::new(Arc::new(Synonyms::default())),
+            rebuilding: AtomicBool::new(false),
         })
     }
 
@@ -140,19 +147,23 @@ impl SearchIndex {
     /// document. A key is assumed not to be in use by a document of another kind already (keys
     /// are unique across the index: prefix them with the kind).
     pub fn replace_kind(&self, kind: DocKind, docs: impl IntoIterator<Item = SearchDoc>) -> Result<(), SearchError> {
-        self.write(|writer, fields| {
-            writer.delete_term(Term::from_field_text(fields.kind, kind.as_str()));
-            // Deleting by key costs memory until the commit (about 1 KB each), so it is done only
-            // where needed, not for every document of a rebuild.
-            let mut keys = HashSet::new();
-            for doc in docs {
-                if !keys.insert(doc.key.clone()) || doc.kind != kind {
-                    writer.delete_term(Term::from_field_text(fields.key, &doc.key));
-                }
-                writer.add_document(to_document(fields, &doc))?;
-            }
-            Ok(())
-        })
+        let mut rebuild = self.rebuild(kind)?;
+        rebuild.add(docs)?;
+        rebuild.commit()
+    }
+
+    /// Starts replacing every document of `kind`, with the documents added in parts
+    /// ([`Rebuild::add`], say one database batch at a time, so that they never all sit in
+    /// memory) and committed at once ([`Rebuild::commit`]): searches see the old set until then.
+    /// Dropped without a commit, it leaves the index as it was. While it lasts, other writes
+    /// are refused (they would commit half of it).
+    pub fn rebuild(&self, kind: DocKind) -> Result<Rebuild<'_>, SearchError> {
+        if self.rebuilding.swap(true, Ordering::AcqRel) {
+            return Err(busy());
+        }
+        let rebuild = Rebuild { index: self, kind, keys: HashSet::new(), committed: false };
+        self.writer()?.delete_term(Term::from_field_text(self.fields.kind, kind.as_str()));
+        Ok(rebuild)
     }
 
     /// Adds `docs`, each replacing the document with the same key if there is one, in one commit.
@@ -179,6 +190,12 @@ impl SearchIndex {
     /// How many documents the index holds (as searches see it now).
     pub fn len(&self) -> usize {
         usize::try_from(self.reader.searcher().num_docs()).unwrap_or(usize::MAX)
+    }
+
+    /// The bytes the index's files take (in RAM), by field where tantivy can tell; for the logs
+    /// and the memory figures of `bench/`.
+    pub fn bytes(&self) -> u64 {
+        self.reader.searcher().space_usage().map_or(0, |u| u.total().get_bytes())
     }
 
     /// How many documents of a kind the index holds.
@@ -297,6 +314,9 @@ impl SearchIndex {
     /// Runs `ops` on the writer and commits, or rolls back if they fail; then reloads the
     /// reader so that the next search sees the change.
     fn write(&self, ops: impl FnOnce(&IndexWriter, &Fields) -> tantivy::Result<()>) -> Result<(), SearchError> {
+        if self.rebuilding.load(Ordering::Acquire) {
+            return Err(busy());
+        }
         let mut writer = self.writer()?;
         let result = ops(&writer, &self.fields).and_then(|()| writer.commit().map(|_| ()));
         if let Err(e) = result {
@@ -306,6 +326,67 @@ impl SearchIndex {
         drop(writer);
         self.reader.reload()?;
         Ok(())
+    }
+}
+
+fn busy() -> SearchError {
+    SearchError::from(tantivy::TantivyError::InvalidArgument(
+        "a rebuild of the search index is in progress: write after it is committed".into(),
+    ))
+}
+
+/// A replacement of every document of one kind in progress (see [`SearchIndex::rebuild`]).
+pub struct Rebuild<'a> {
+    index: &'a SearchIndex,
+    kind: DocKind,
+    /// The keys added so far: a key given twice keeps the last document.
+    keys: HashSet<String>,
+    committed: bool,
+}
+
+impl fmt::Debug for Rebuild<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rebuild").field("kind", &self.kind).field("added", &self.keys.len()).finish_non_exhaustive()
+    }
+}
+
+impl Rebuild<'_> {
+    /// Adds documents (not yet visible to searches).
+    pub fn add(&mut self, docs: impl IntoIterator<Item = SearchDoc>) -> Result<(), SearchError> {
+        let writer = self.index.writer()?;
+        let fields = &self.index.fields;
+        for doc in docs {
+            // Deleting by key costs memory until the commit (about 1 KB each), so it is done
+            // only where needed, not for every document of a rebuild.
+            if !self.keys.insert(doc.key.clone()) || doc.kind != self.kind {
+                writer.delete_term(Term::from_field_text(fields.key, &doc.key));
+            }
+            writer.add_document(to_document(fields, &doc))?;
+        }
+        Ok(())
+    }
+
+    /// Makes the new set visible to searches, all at once.
+    pub fn commit(mut self) -> Result<(), SearchError> {
+        let mut writer = self.index.writer()?;
+        writer.commit()?;
+        drop(writer);
+        self.committed = true;
+        self.index.rebuilding.store(false, Ordering::Release);
+        self.index.reader.reload()?;
+        Ok(())
+    }
+}
+
+impl Drop for Rebuild<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            if let Ok(mut writer) = self.index.writer() {
+                // The old set stays; a failed rollback leaves nothing worse than before.
+                let _ = writer.rollback();
+            }
+            self.index.rebuilding.store(false, Ordering::Release);
+        }
     }
 }
 

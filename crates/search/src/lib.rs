@@ -62,7 +62,7 @@ mod index;
 mod query;
 mod snippet;
 
-pub use index::SearchIndex;
+pub use index::{Rebuild, SearchIndex};
 
 use std::fmt;
 

@@ -481,6 +481,33 @@ fn replace_kind_leaves_other_kinds_alone() {
 }
 
 #[test]
+fn a_rebuild_in_parts_shows_the_old_set_until_its_commit_and_nothing_if_dropped() {
+    let index = index();
+    let n = index.len();
+    let mut rebuild = index.rebuild(DocKind::Event).unwrap();
+    rebuild.add([doc(DocKind::Event, "event:20", None, "Laternenumzug", &[], "")]).unwrap();
+    rebuild.add([doc(DocKind::Event, "event:21", None, "Lampionfest", &[], "")]).unwrap();
+    assert_eq!(first(&index, "Weihnachtsmarkt"), "event:2", "searches see the old set meanwhile");
+    assert!(search(&index, "Laternenumzug").hits.is_empty());
+    assert!(index.upsert([service("service:9", "Zwischendurch", &[], "")]).is_err(), "other writes wait");
+    assert!(index.rebuild(DocKind::Office).is_err(), "one rebuild at a time");
+    drop(rebuild);
+    assert_eq!(index.len(), n, "dropped: as before");
+    assert!(search(&index, "Laternenumzug").hits.is_empty());
+
+    let mut rebuild = index.rebuild(DocKind::Event).unwrap();
+    for i in 0..3 {
+        rebuild.add([doc(DocKind::Event, &format!("event:{}", 30 + i), None, "Lampionfest", &[], "")]).unwrap();
+    }
+    rebuild.commit().unwrap();
+    let events = directory().iter().filter(|d| d.kind == DocKind::Event).count();
+    assert_eq!(index.len(), n - events + 3);
+    assert!(search(&index, "Weihnachtsmarkt").hits.is_empty());
+    assert_eq!(search(&index, "Lampionfest").hits.len(), 3);
+    index.upsert([service("service:9", "Danach", &[], "")]).unwrap();
+}
+
+#[test]
 fn replace_kind_keeps_keys_unique() {
     let index = index();
     let n = index.len();

@@ -500,15 +500,15 @@ pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<WindowPar
             let cancelled = o.cancelled || e.status == EventStatus::Cancelled;
             OccurrenceItem {
                 event_id: e.id,
-                uid: e.uid.clone(),
+                uid: e.uid.to_string(),
                 recurrence_id: local_iso(o.recurrence_id),
-                title: o.title.clone().unwrap_or_else(|| e.title.clone()),
+                title: o.title.clone().unwrap_or_else(|| e.title.to_string()),
                 all_day: o.occurrence.is_all_day(),
                 start,
                 end,
                 municipality: e.municipality.to_string(),
                 venue: venue_body(&e.venue),
-                categories: e.categories.iter().map(|c| c.slug()).collect(),
+                categories: e.categories().map(|c| c.slug()).collect(),
                 status: if cancelled { "cancelled" } else { "published" }.to_owned(),
                 free: e.free,
                 url: format!("{base}{}?am={}", super::event_href(&e.municipality, e.id), super::occurrence_day(o)),

@@ -41,15 +41,13 @@ pub struct Summary {
     /// Id.
     pub id: i64,
     /// iCalendar UID.
-    pub uid: String,
+    pub uid: Box<str>,
     /// Municipality (shared by the events of one municipality).
     pub municipality: Arc<Slug>,
     /// Title.
-    pub title: String,
+    pub title: Box<str>,
     /// Venue (shared by the events at the same venue).
     pub venue: Arc<Venue>,
-    /// Categories.
-    pub categories: Vec<Category>,
     /// Free entry.
     pub free: bool,
     /// Status (published or cancelled).
@@ -105,11 +103,10 @@ impl Summary {
     fn with(e: &EventRecord, municipality_id: i64, interner: &mut Interner) -> Self {
         Self {
             id: e.id,
-            uid: e.uid.clone(),
+            uid: e.uid.as_str().into(),
             municipality: interner.slug(&e.municipality),
-            title: e.draft.title.clone(),
+            title: e.draft.title.as_str().into(),
             venue: interner.venue(&e.draft.venue),
-            categories: e.draft.categories.clone(),
             free: e.draft.free,
             status: e.status,
             zone: e.draft.timing.zone(),
@@ -118,6 +115,12 @@ impl Summary {
             municipality_id,
             category_mask: mask(&e.draft.categories),
         }
+    }
+
+    /// The categories, in the order of the regional list (kept as a bit mask: there are
+    /// 100,000 summaries).
+    pub fn categories(&self) -> impl Iterator<Item = Category> + '_ {
+        Category::ALL.iter().enumerate().filter(|(i, _)| self.category_mask & (1 << i) != 0).map(|(_, c)| *c)
     }
 
     /// `place_lc`: the place filter in lower case.
@@ -133,20 +136,48 @@ fn mask(cats: &[Category]) -> u32 {
     cats.iter().fold(0, |m, c| m | 1 << Category::ALL.iter().position(|x| x == c).unwrap_or(31))
 }
 
-/// One occurrence, compact.
+/// One occurrence, compact (24 bytes: there are hundreds of thousands).
 #[derive(Debug, Clone, Copy)]
 struct Occ {
+    /// The instant it starts (Unix seconds).
     start: i64,
-    end: i64,
-    rid: i64,
-    event: u32,
+    /// Its length in seconds.
+    len: u32,
+    /// The RECURRENCE-ID (local wall time as seconds) minus `start`.
+    rid_delta: i32,
+    /// The slot of its event; the top bit says "cancelled".
+    event_flags: u32,
+    /// Its own title (index into the titles), or [`NO_TITLE`].
     title: u32,
-    cancelled: bool,
 }
 
+const CANCELLED: u32 = 1 << 31;
+
 impl Occ {
+    /// `None` when a value does not fit (an occurrence longer than a century, or moved by
+    /// more than 68 years): such an event is expanded per query instead.
+    fn new(start: i64, end: i64, rid: i64, event: u32, title: u32, cancelled: bool) -> Option<Self> {
+        let len = u32::try_from(end.checked_sub(start)?).ok()?;
+        let rid_delta = i32::try_from(rid.checked_sub(start)?).ok()?;
+        if event & CANCELLED != 0 {
+            return None;
+        }
+        Some(Self { start, len, rid_delta, event_flags: event | if cancelled { CANCELLED } else { 0 }, title })
+    }
+    fn end(&self) -> i64 {
+        self.start + i64::from(self.len)
+    }
+    fn rid(&self) -> i64 {
+        self.start + i64::from(self.rid_delta)
+    }
+    fn event(&self) -> u32 {
+        self.event_flags & !CANCELLED
+    }
+    fn cancelled(&self) -> bool {
+        self.event_flags & CANCELLED != 0
+    }
     fn key(&self, summaries: &[Option<Arc<Summary>>]) -> (i64, i64, i64) {
-        (self.start, summaries[self.event as usize].as_ref().map_or(0, |s| s.id), self.rid)
+        (self.start, summaries[self.event() as usize].as_ref().map_or(0, |s| s.id), self.rid())
     }
 }
 
@@ -210,9 +241,11 @@ impl Snapshot {
         self.summaries.push(Some(Arc::new(Summary::with(&e, municipality_id, &mut self.interner))));
         self.by_id.insert(e.id, slot);
         let (from, to) = self.horizon();
-        match e.draft.timing.occurrences(&e.draft.overrides, from, to, MAX_INDEXED) {
-            Ok(list) => {
-                for o in list {
+        let compact = e.draft.timing.occurrences(&e.draft.overrides, from, to, MAX_INDEXED).ok().and_then(|list| {
+            let titles = self.titles.len();
+            let occs: Option<Vec<Occ>> = list
+                .into_iter()
+                .map(|o| {
                     let (start, end) = bounds(&o.occurrence, e.draft.timing.zone());
                     let title = match o.title {
                         Some(t) => {
@@ -221,18 +254,21 @@ impl Snapshot {
                         }
                         None => NO_TITLE,
                     };
-                    let occ = Occ {
-                        start,
-                        end,
-                        rid: naive_secs(o.recurrence_id),
-                        event: slot,
-                        title,
-                        cancelled: o.cancelled,
-                    };
-                    if end - start > 86_400 { self.long.push(occ) } else { self.short.push(occ) }
+                    Occ::new(start, end, naive_secs(o.recurrence_id), slot, title, o.cancelled)
+                })
+                .collect();
+            if occs.is_none() {
+                self.titles.truncate(titles);
+            }
+            occs
+        });
+        match compact {
+            Some(list) => {
+                for occ in list {
+                    if occ.len > 86_400 { self.long.push(occ) } else { self.short.push(occ) }
                 }
             }
-            Err(_) => {
+            None => {
                 self.dense.insert(slot, Arc::new(e));
             }
         }
@@ -242,8 +278,8 @@ impl Snapshot {
         if let Some(slot) = self.by_id.remove(&id) {
             self.summaries[slot as usize] = None;
             self.dense.remove(&slot);
-            self.short.retain(|o| o.event != slot);
-            self.long.retain(|o| o.event != slot);
+            self.short.retain(|o| o.event() != slot);
+            self.long.retain(|o| o.event() != slot);
         }
     }
 
@@ -252,21 +288,26 @@ impl Snapshot {
         self.short.sort_unstable_by_key(|o| o.key(&summaries));
         self.long.sort_unstable_by_key(|o| o.key(&summaries));
         self.summaries = summaries;
+        // The vectors grew by doubling: up to half of them is spare room.
+        self.short.shrink_to_fit();
+        self.long.shrink_to_fit();
+        self.summaries.shrink_to_fit();
+        self.titles.shrink_to_fit();
     }
 
     fn occurrence(&self, o: &Occ) -> Option<(Arc<Summary>, EventOccurrence)> {
-        let s = self.summaries.get(o.event as usize)?.as_ref()?.clone();
+        let s = self.summaries.get(o.event() as usize)?.as_ref()?.clone();
         let occurrence = if s.all_day {
             let day = |t: i64| DateTime::from_timestamp(t, 0).map(|t| t.with_timezone(&s.zone).date_naive());
-            Occurrence::AllDay { start: day(o.start)?, end: day(o.end)? }
+            Occurrence::AllDay { start: day(o.start)?, end: day(o.end())? }
         } else {
             Occurrence::Timed {
                 start: s.zone.timestamp_opt(o.start, 0).single()?,
-                end: s.zone.timestamp_opt(o.end, 0).single()?,
+                end: s.zone.timestamp_opt(o.end(), 0).single()?,
             }
         };
         let title = (o.title != NO_TITLE).then(|| self.titles.get(o.title as usize).cloned()).flatten();
-        Some((s, EventOccurrence { occurrence, recurrence_id: secs_naive(o.rid), cancelled: o.cancelled, title }))
+        Some((s, EventOccurrence { occurrence, recurrence_id: secs_naive(o.rid()), cancelled: o.cancelled(), title }))
     }
 }
 
@@ -438,15 +479,17 @@ impl CalendarIndex {
         let (from_s, to_s) = (from.timestamp(), to.timestamp());
         let after_key = after.map(|c| (c.starts_at.timestamp(), c.event_id, naive_secs(c.recurrence_id)));
         let ok = |o: &Occ| -> bool {
-            if !(o.start < to_s && (o.end > from_s || o.start >= from_s)) {
+            if !(o.start < to_s && (o.end() > from_s || o.start >= from_s)) {
                 return false;
             }
-            let Some(sm) = s.summaries[o.event as usize].as_ref() else { return false };
+            let Some(sm) = s.summaries[o.event() as usize].as_ref() else { return false };
             allowed.contains(&sm.municipality_id)
                 && sm.matches(filter, cat_mask, place_lc)
-                && after_key.is_none_or(|k| (o.start, sm.id, o.rid) > k)
+                && after_key.is_none_or(|k| (o.start, sm.id, o.rid()) > k)
         };
-        let mut found: Vec<Occ> = s.long.iter().filter(|o| ok(o)).copied().collect();
+        // With the title of a dense event's changed occurrence (indexed ones keep theirs in the
+        // snapshot).
+        let mut found: Vec<(Occ, Option<String>)> = s.long.iter().filter(|o| ok(o)).map(|o| (*o, None)).collect();
         // Dense events: expanded for this window only.
         for (slot, e) in &s.dense {
             let Some(sm) = s.summaries[*slot as usize].as_ref() else { continue };
@@ -459,16 +502,14 @@ impl CalendarIndex {
             };
             for o in list {
                 let (start, end) = bounds(&o.occurrence, sm.zone);
-                let occ = Occ {
-                    start,
-                    end,
-                    rid: naive_secs(o.recurrence_id),
-                    event: *slot,
-                    title: NO_TITLE,
-                    cancelled: o.cancelled,
+                // A dense event's occurrences are few per window; one that does not fit the
+                // compact form would need a century-long occurrence.
+                let Some(occ) = Occ::new(start, end, naive_secs(o.recurrence_id), *slot, NO_TITLE, o.cancelled)
+                else {
+                    continue;
                 };
                 if ok(&occ) {
-                    found.push(occ);
+                    found.push((occ, o.title));
                 }
             }
         }
@@ -480,22 +521,32 @@ impl CalendarIndex {
                 break;
             }
             if ok(o) {
-                found.push(*o);
+                found.push((*o, None));
                 taken += 1;
             }
         }
-        found.sort_unstable_by_key(|o| o.key(&s.summaries));
+        found.sort_unstable_by_key(|(o, _)| o.key(&s.summaries));
         let next = (found.len() > limit).then(|| {
-            let o = found[limit - 1];
-            let id = s.summaries[o.event as usize].as_ref().map_or(0, |x| x.id);
+            let o = found[limit - 1].0;
+            let id = s.summaries[o.event() as usize].as_ref().map_or(0, |x| x.id);
             Cursor {
                 starts_at: DateTime::from_timestamp(o.start, 0).unwrap_or_default(),
                 event_id: id,
-                recurrence_id: secs_naive(o.rid),
+                recurrence_id: secs_naive(o.rid()),
             }
         });
         found.truncate(limit);
-        Some(Ok(WindowPage { items: found.iter().filter_map(|o| s.occurrence(o)).collect(), next }))
+        let items = found
+            .into_iter()
+            .filter_map(|(o, title)| {
+                let (summary, mut occurrence) = s.occurrence(&o)?;
+                if title.is_some() {
+                    occurrence.title = title;
+                }
+                Some((summary, occurrence))
+            })
+            .collect();
+        Some(Ok(WindowPage { items, next }))
     }
 
     /// The versions the index reflects: (shared version, local counter), or `None` before it

@@ -200,13 +200,13 @@ fn item_view(
 ) -> ItemView {
     let (datetime, _) = super::occurrence_bounds(o);
     ItemView {
-        title: o.title.clone().unwrap_or_else(|| e.title.clone()),
+        title: o.title.clone().unwrap_or_else(|| e.title.to_string()),
         href: format!("{}?am={}", super::event_href(&e.municipality, e.id), occurrence_day(o)),
         time: span(&o.occurrence, locale, &t.get("event-all-day")),
         datetime,
         venue: e.venue.one_line(),
         municipality: snap.by_slug(e.municipality.as_str()).map(|m| m.name.clone()).unwrap_or_default(),
-        categories: e.categories.iter().map(|c| c.name(locale).to_owned()).collect(),
+        categories: e.categories().map(|c| c.name(locale).to_owned()).collect(),
         cancelled: o.cancelled || e.status == EventStatus::Cancelled,
         free: e.free,
         accessible: e.venue.accessibility.is_accessible(),

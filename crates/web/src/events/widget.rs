@@ -106,7 +106,7 @@ async fn build(
         .map(|(e, o)| {
             let day = occurrence_day(o);
             Item {
-                title: o.title.clone().unwrap_or_else(|| e.title.clone()),
+                title: o.title.clone().unwrap_or_else(|| e.title.to_string()),
                 href: format!("{base}{}?am={day}", super::event_href(&e.municipality, e.id)),
                 when: format!("{}, {}", long_date(day, ctx.locale), span(&o.occurrence, ctx.locale, &all_day)),
                 datetime: super::occurrence_bounds(o).0,

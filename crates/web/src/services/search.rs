@@ -225,16 +225,21 @@ impl SiteSearch {
             }
             // A deletion, or an event that ended: load them all again.
         }
-        let mut docs = Vec::new();
-        let mut after = 0;
+        // One batch at a time into the index: the documents of 100,000 events never sit in
+        // memory together. Searches see the old set until the commit.
+        let mut rebuild = self.index.rebuild(DocKind::Event).map_err(search_error)?;
+        let (mut n, mut after) = (0, 0);
         loop {
             let (batch, last) = events.public_batch(&scopes, since, after, 2000).await?;
             let Some(last) = last else { break };
             after = last;
-            docs.extend(batch.iter().filter(|e| ends_after(e, since)).map(event_doc));
+            let docs: Vec<SearchDoc> = batch.iter().filter(|e| ends_after(e, since)).map(event_doc).collect();
+            drop(batch);
+            n += docs.len();
+            rebuild.add(docs).map_err(search_error)?;
         }
-        let n = docs.len();
-        self.index.replace_kind(DocKind::Event, docs).map_err(search_error)?;
+        rebuild.commit().map_err(search_error)?;
+        tracing::debug!(events = n, bytes = self.index.bytes(), "search index built");
         let mut m = self.marks.lock().map_err(|_| poisoned())?;
         m.events_built = true;
         m.events_version = version;
