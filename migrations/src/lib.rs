@@ -10,6 +10,7 @@ mod m20261201_000003_events;
 mod m20261201_000004_services;
 mod m20261207_000005_event_token_owner;
 mod m20261207_000006_neighbours;
+mod m20261207_000007_archive;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_services::Migration),
             Box::new(m20261207_000005_event_token_owner::Migration),
             Box::new(m20261207_000006_neighbours::Migration),
+            Box::new(m20261207_000007_archive::Migration),
         ]
     }
 }

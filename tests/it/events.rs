@@ -831,7 +831,8 @@ async fn the_index_and_the_database_agree() {
     create(&app, &gera, &event("gera", "Später", "2027-08-01T10:00")).await;
     let mut seen = false;
     for _ in 0..30 {
-        let (_, after) = node2.get_json("/api/v1/events?from=2027-08-01&to=2027-08-02&municipality=gera&scope=own").await;
+        let (_, after) =
+            node2.get_json("/api/v1/events?from=2027-08-01&to=2027-08-02&municipality=gera&scope=own").await;
         if titles(&after) == ["Später"] {
             seen = true;
             break;

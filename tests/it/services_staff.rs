@@ -674,3 +674,90 @@ async fn region_editors_add_services_and_keep_the_tree_of_life_situations() {
     assert_eq!(refused.status, 403);
     assert!(dir.service_by_slug("einbruch").await.unwrap().is_none());
 }
+
+/// An office closes: another office takes over its responsibilities (the finder answers with
+/// it at once), the closed one leaves the pages and the search, and it can be reopened. A
+/// region editor discontinues a service and restores it with everything that belongs to it.
+#[tokio::test]
+async fn offices_close_and_services_are_discontinued_without_losing_anything() {
+    let app = TestApp::spawn().await;
+    app.seed_services().await;
+    let mut b = signed_in(&app, "kreis@altenburgerland.de", &["editor@altenburger-land"]).await;
+    let office = "/verwaltung/altenburger-land/aemter/zulassungsstelle";
+    let page = b.get(office).await;
+    assert!(page.body.contains("id=\"successor\""), "{}", page.body);
+    let csrf = page.csrf();
+    let landratsamt = app
+        .store
+        .directory()
+        .offices(app.store.municipalities().by_slug("altenburger-land").await.unwrap().unwrap().scope())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.slug.as_str() == "landratsamt")
+        .unwrap();
+    assert_eq!(
+        kfz_responsible(&app, "place=Schmölln").await["office"]["name"],
+        "Kfz-Zulassungsstelle des Landkreises Altenburger Land"
+    );
+
+    // Bad successors change nothing.
+    let res = b.post(&format!("{office}/schliessen"), &[("csrf", &csrf), ("successor", "zwei")]).await;
+    assert_eq!(res.status, 400);
+    let res = b.post(&format!("{office}/schliessen"), &[("csrf", &csrf), ("successor", "1")]).await;
+    assert!(matches!(res.status, 404 | 409), "{}", res.status);
+    public(&app, "/altenburger-land/buergerservice/aemter/zulassungsstelle").await;
+
+    // Closed, the Landratsamt takes over.
+    let successor = landratsamt.id.to_string();
+    let res = b.post(&format!("{office}/schliessen"), &[("csrf", &csrf), ("successor", &successor)]).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let closed = b.get(&format!("{office}?done=geschlossen")).await;
+    assert!(closed.body.contains("Geschlossen seit") && closed.body.contains("Wieder öffnen"), "{}", closed.body);
+    assert!(!closed.body.contains("zustaendigkeiten/neu"), "no new assignments for a closed office");
+    let list = b.get("/verwaltung/altenburger-land/aemter").await;
+    assert!(list.body.contains("geschlossen"), "the list marks it");
+    let answer = kfz_responsible(&app, "place=Schmölln").await;
+    assert_eq!(answer["office"]["name"], landratsamt.name, "{answer}");
+    let (status, _) = app.get_text("/altenburger-land/buergerservice/aemter/zulassungsstelle").await;
+    assert_eq!(status, 404, "a closed office has no page");
+    let (_, found) = app.get_json("/api/v1/services?q=Zulassungsstelle").await;
+    let (_, search) = app.get_text("/buergerservice/suche?q=Kfz-Zulassungsstelle&art=office").await;
+    assert!(!search.contains("/aemter/zulassungsstelle\""), "not found by the search: {found}");
+    // Closing twice is refused; reopening brings the page back, without responsibilities.
+    let res = b.post(&format!("{office}/schliessen"), &[("csrf", &csrf), ("successor", "")]).await;
+    assert_eq!(res.status, 409);
+    assert_eq!(b.post(&format!("{office}/oeffnen"), &[("csrf", &csrf)]).await.status, 303);
+    public(&app, "/altenburger-land/buergerservice/aemter/zulassungsstelle").await;
+    assert_eq!(kfz_responsible(&app, "place=Schmölln").await["office"]["name"], landratsamt.name);
+    let log = app.store.audit().list(regioportal_storage::AuditScope::All, &Default::default()).await.unwrap();
+    assert!(log.iter().any(|e| e.entity_type == "office" && e.action == "archive"));
+    assert!(log.iter().any(|e| e.entity_type == "office" && e.action == "reopen"));
+
+    // A region editor discontinues the Hundesteuer; Altenburg's local text stays.
+    let mut region = signed_in(&app, "region@ostthueringen.de", &["region_editor"]).await;
+    let master = region.get("/verwaltung/buergerservice/hundesteuer").await;
+    assert!(master.body.contains("/verwaltung/buergerservice/hundesteuer/einstellen"), "{}", master.body);
+    let rcsrf = master.csrf();
+    let id = app.store.directory().service_by_slug("hundesteuer").await.unwrap().unwrap().id;
+    public(&app, "/altenburg/buergerservice/leistungen/hundesteuer").await;
+    let res = region.post("/verwaltung/buergerservice/hundesteuer/einstellen", &[("csrf", &rcsrf)]).await;
+    assert_eq!(res.status, 303);
+    for path in ["/buergerservice/leistungen/hundesteuer", "/altenburg/buergerservice/leistungen/hundesteuer"] {
+        assert_eq!(app.get_text(path).await.0, 404, "{path}");
+    }
+    assert_eq!(app.get_json(&format!("/api/v1/services/{id}")).await.0, 404);
+    let (_, list) = app.get_json("/api/v1/services?q=Hundesteuer").await;
+    assert!(list["items"].as_array().unwrap().iter().all(|i| i["id"] != id), "{list}");
+    let az = public(&app, "/buergerservice").await;
+    assert!(!az.contains("/leistungen/hundesteuer\""), "not in the A–Z");
+    let staff_list = region.get("/verwaltung/buergerservice").await;
+    assert!(staff_list.body.contains("eingestellt"), "the staff list marks it");
+    // Non-region editors may not.
+    let res = b.post("/verwaltung/buergerservice/hundesteuer/wiederherstellen", &[("csrf", &csrf)]).await;
+    assert_eq!(res.status, 403);
+    let res = region.post("/verwaltung/buergerservice/hundesteuer/wiederherstellen", &[("csrf", &rcsrf)]).await;
+    assert_eq!(res.status, 303);
+    public(&app, "/altenburg/buergerservice/leistungen/hundesteuer").await;
+    assert_eq!(app.get_json(&format!("/api/v1/services/{id}")).await.0, 200);
+}

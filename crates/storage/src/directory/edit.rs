@@ -289,7 +289,9 @@ impl Directory<'_> {
         actor: &Actor,
     ) -> Result<i64, StorageError> {
         let (_turn, txn) = self.gate.begin(self.db).await?;
-        office_in(&txn, scope, office_id).await?;
+        if office_in(&txn, scope, office_id).await?.archived_at.is_some() {
+            return Err(StorageError::Conflict("the office is closed: reopen it first".to_owned()));
+        }
         let service_row = service::Entity::find_by_id(service_id).one(&txn).await?.ok_or(StorageError::NotFound)?;
         let own_m = municipality::Entity::find_by_id(scope.id).one(&txn).await?.ok_or(StorageError::NotFound)?;
         // A county-level service (Kfz-Zulassung) belongs to the county or a kreisfreie city: a
@@ -350,6 +352,135 @@ impl Directory<'_> {
         )
         .await?;
         Ok(id)
+    }
+
+    /// Closes an office of the scope's municipality: it leaves the public pages, the
+    /// Zuständigkeitsfinder and the search; its contacts stay with it. Its responsibilities go
+    /// to `successor` (another open office of the municipality; one it already has is merged)
+    /// or, without one, are removed. Returns how many it had.
+    pub async fn archive_office(
+        &self,
+        scope: &TenantScope,
+        id: i64,
+        successor: Option<i64>,
+        actor: &Actor,
+    ) -> Result<usize, StorageError> {
+        let (_turn, txn) = self.gate.begin(self.db).await?;
+        let row = office_in(&txn, scope, id).await?;
+        if row.archived_at.is_some() {
+            return Err(StorageError::Conflict(format!("{} is closed already", row.name)));
+        }
+        let assignments =
+            responsibility::Entity::find().filter(responsibility::Column::OfficeId.eq(id)).all(&txn).await?;
+        match successor {
+            Some(to) => {
+                if to == id {
+                    return Err(StorageError::Conflict("an office cannot take over from itself".to_owned()));
+                }
+                let target = office_in(&txn, scope, to).await?;
+                if target.archived_at.is_some() {
+                    return Err(StorageError::Conflict(format!("{} is closed itself", target.name)));
+                }
+                for r in &assignments {
+                    let already = responsibility::Entity::find()
+                        .filter(responsibility::Column::OfficeId.eq(to))
+                        .filter(responsibility::Column::ServiceId.eq(r.service_id))
+                        .filter(responsibility::Column::AreaKind.eq(r.area_kind.as_str()))
+                        .filter(responsibility::Column::AreaMunicipalityId.eq(r.area_municipality_id))
+                        .filter(responsibility::Column::AreaValues.eq(r.area_values.as_str()))
+                        .one(&txn)
+                        .await?;
+                    if already.is_some() {
+                        responsibility::Entity::delete_by_id(r.id).exec(&txn).await?;
+                    } else {
+                        let mut a: responsibility::ActiveModel = r.clone().into();
+                        a.office_id = Set(to);
+                        a.update(&txn).await?;
+                    }
+                }
+            }
+            None => {
+                responsibility::Entity::delete_many()
+                    .filter(responsibility::Column::OfficeId.eq(id))
+                    .exec(&txn)
+                    .await?;
+            }
+        }
+        let now = chrono::Utc::now();
+        let mut a: office::ActiveModel = row.into();
+        a.archived_at = Set(Some(now));
+        a.updated_at = Set(now);
+        a.update(&txn).await?;
+        self.commit(
+            txn,
+            actor,
+            Change {
+                municipality: Some(scope),
+                entity_type: "office",
+                entity_id: Some(id.to_string()),
+                action: "archive",
+                changes: json!({
+                    "responsibilities": assignments.len(),
+                    "successor": successor,
+                    "removed": if successor.is_none() { assignments.len() } else { 0 },
+                }),
+            },
+        )
+        .await?;
+        Ok(assignments.len())
+    }
+
+    /// Reopens a closed office of the scope's municipality (without the responsibilities it
+    /// gave away: those are assigned again).
+    pub async fn reopen_office(&self, scope: &TenantScope, id: i64, actor: &Actor) -> Result<(), StorageError> {
+        let (_turn, txn) = self.gate.begin(self.db).await?;
+        let row = office_in(&txn, scope, id).await?;
+        if row.archived_at.is_none() {
+            return Ok(());
+        }
+        let mut a: office::ActiveModel = row.into();
+        a.archived_at = Set(None);
+        a.updated_at = Set(chrono::Utc::now());
+        a.update(&txn).await?;
+        self.commit(
+            txn,
+            actor,
+            Change {
+                municipality: Some(scope),
+                entity_type: "office",
+                entity_id: Some(id.to_string()),
+                action: "reopen",
+                changes: json!({}),
+            },
+        )
+        .await
+    }
+
+    /// Discontinues a service (region-wide content: the caller checked the region editor's
+    /// right): it leaves the public pages, the API and the search. Its local texts, forms and
+    /// responsibilities stay, so that restoring it brings everything back.
+    pub async fn archive_service(&self, id: i64, archived: bool, actor: &Actor) -> Result<(), StorageError> {
+        let (_turn, txn) = self.gate.begin(self.db).await?;
+        let row = service::Entity::find_by_id(id).one(&txn).await?.ok_or(StorageError::NotFound)?;
+        if row.archived_at.is_some() == archived {
+            return Ok(());
+        }
+        let name = row.name.clone();
+        let mut a: service::ActiveModel = row.into();
+        a.archived_at = Set(archived.then(chrono::Utc::now));
+        a.update(&txn).await?;
+        self.commit(
+            txn,
+            actor,
+            Change {
+                municipality: None,
+                entity_type: "service",
+                entity_id: Some(id.to_string()),
+                action: if archived { "archive" } else { "restore" },
+                changes: json!({ "name": name }),
+            },
+        )
+        .await
     }
 
     /// Removes an assignment of the scope's municipality.

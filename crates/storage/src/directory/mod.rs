@@ -78,6 +78,8 @@ pub struct ServiceRecord {
     pub related: Vec<i64>,
     /// Last change of the master text.
     pub updated_at: DateTime<Utc>,
+    /// When it was discontinued (not public any more; region editors can restore it).
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 /// A municipality's local part of a service.
@@ -149,6 +151,8 @@ pub struct OfficeRecord {
     pub contacts: Vec<ContactRecord>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// When it was closed (not public any more; its editors can reopen it).
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 /// What an editor changes of an office: the checked details of
@@ -608,6 +612,7 @@ impl Directory<'_> {
                     appointment_url: r.appointment_url,
                     website: r.website,
                     updated_at: r.updated_at,
+                    archived_at: r.archived_at,
                 })
             })
             .collect()
@@ -1089,6 +1094,7 @@ fn service_record(r: service::Model, life: Vec<i64>, related: Vec<i64>) -> Resul
         life_situations: life,
         related,
         updated_at: r.updated_at,
+        archived_at: r.archived_at,
     })
 }
 

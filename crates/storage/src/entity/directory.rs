@@ -41,6 +41,7 @@ pub(crate) mod service {
         pub name: String,
         pub content: String,
         pub updated_at: ChronoDateTimeUtc,
+        pub archived_at: Option<ChronoDateTimeUtc>,
     }
     no_relations!();
 }
@@ -115,6 +116,7 @@ pub(crate) mod office {
         pub exceptions: String,
         pub open_on_holidays: bool,
         pub updated_at: ChronoDateTimeUtc,
+        pub archived_at: Option<ChronoDateTimeUtc>,
     }
     no_relations!();
 }

@@ -504,8 +504,7 @@ impl CalendarIndex {
                 let (start, end) = bounds(&o.occurrence, sm.zone);
                 // A dense event's occurrences are few per window; one that does not fit the
                 // compact form would need a century-long occurrence.
-                let Some(occ) = Occ::new(start, end, naive_secs(o.recurrence_id), *slot, NO_TITLE, o.cancelled)
-                else {
+                let Some(occ) = Occ::new(start, end, naive_secs(o.recurrence_id), *slot, NO_TITLE, o.cancelled) else {
                     continue;
                 };
                 if ok(&occ) {

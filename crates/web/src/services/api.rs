@@ -278,7 +278,8 @@ pub async fn get(
             .filter_map(|id| catalog.life_situations.iter().find(|l| l.id == *id))
             .map(|l| l.slug.as_str().to_owned())
             .collect(),
-        related: s.related.clone(),
+        // Only services the catalogue still shows (not discontinued ones).
+        related: s.related.iter().copied().filter(|id| catalog.service_by_id(*id).is_some()).collect(),
         origin,
         url: format!("{}{}", state.config.base_url.as_str(), service_href(m, s)),
         name: c.name,

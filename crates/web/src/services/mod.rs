@@ -183,10 +183,17 @@ async fn build(store: &Store, snap: &Snapshot) -> Result<Catalog, StorageError> 
     // The version first: a change during the build makes the next look rebuild again.
     let version = d.version().await?;
     let local = d.local_version();
-    let services = d.services().await?;
+    // Discontinued services and closed offices are not public: not on the pages, in the API,
+    // the Zuständigkeitsfinder or the search.
+    let services: Vec<ServiceRecord> = d.services().await?.into_iter().filter(|s| s.archived_at.is_none()).collect();
     let by_slug = services.iter().enumerate().map(|(i, s)| (s.slug.as_str().to_owned(), i)).collect();
     let by_id = services.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-    let offices = d.all_offices().await?.into_iter().map(|o| (o.id, o)).collect();
+    let offices: HashMap<i64, OfficeRecord> =
+        d.all_offices().await?.into_iter().filter(|o| o.archived_at.is_none()).map(|o| (o.id, o)).collect();
+    let mut responsibilities = d.all_responsibilities().await?;
+    for list in responsibilities.values_mut() {
+        list.retain(|(_, office)| offices.contains_key(office));
+    }
     let locals = d.all_locals().await?.into_iter().map(|(m, s, l)| ((m, s), l)).collect();
     let mut forms: HashMap<i64, Vec<FormRecord>> = HashMap::new();
     for f in d.all_forms().await? {
@@ -216,7 +223,7 @@ async fn build(store: &Store, snap: &Snapshot) -> Result<Catalog, StorageError> 
         by_id,
         life_situations: d.life_situations().await?,
         offices,
-        responsibilities: d.all_responsibilities().await?,
+        responsibilities,
         locals,
         forms,
         archived,

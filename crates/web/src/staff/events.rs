@@ -551,10 +551,17 @@ pub(crate) async fn decide(
     Ok(Redirect::to(&format!("/verwaltung/{}/veranstaltungen?done={done}", m.slug())).into_response())
 }
 
-/// The form of a deletion.
+/// A form that carries nothing but its CSRF token (a button).
 #[derive(Debug, Deserialize)]
 pub(crate) struct CsrfForm {
     csrf: String,
+}
+
+impl CsrfForm {
+    /// The token.
+    pub(crate) fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 /// `POST /verwaltung/{municipality}/veranstaltungen/{id}/loeschen`.

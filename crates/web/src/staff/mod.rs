@@ -199,6 +199,18 @@ pub(crate) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         r(
             Method::POST,
+            "/verwaltung/buergerservice/{service_slug}/einstellen",
+            Access::EditRegionTexts,
+            post(services::discontinue),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/buergerservice/{service_slug}/wiederherstellen",
+            Access::EditRegionTexts,
+            post(services::restore),
+        ),
+        r(
+            Method::POST,
             "/verwaltung/buergerservice/{service_slug}/verknuepfungen",
             Access::EditRegionTexts,
             post(catalogue::save_links),
@@ -245,6 +257,18 @@ pub(crate) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r(Method::GET, "/verwaltung/{municipality}/aemter/neu", Access::EditServices, get(offices::new_form)),
         r(Method::GET, "/verwaltung/{municipality}/aemter/{office}", Access::EditServices, get(offices::edit)),
         r(Method::POST, "/verwaltung/{municipality}/aemter/{office}", Access::EditServices, post(offices::update)),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/aemter/{office}/schliessen",
+            Access::EditServices,
+            post(offices::close),
+        ),
+        r(
+            Method::POST,
+            "/verwaltung/{municipality}/aemter/{office}/oeffnen",
+            Access::EditServices,
+            post(offices::reopen),
+        ),
         r(
             Method::GET,
             "/verwaltung/{municipality}/aemter/{office}/ansprechpartner/neu",

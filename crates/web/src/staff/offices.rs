@@ -84,6 +84,8 @@ fn done_notice(t: &Tr<'_>, done: Option<&str>) -> Option<String> {
         "entfernt" => "staff-offices-contact-removed",
         "zustaendigkeit" => "staff-offices-assignment-saved",
         "zustaendigkeit-entfernt" => "staff-offices-assignment-removed",
+        "geschlossen" => "staff-offices-closed-notice",
+        "geoeffnet" => "staff-offices-reopened-notice",
         _ => return None,
     }))
 }
@@ -106,6 +108,7 @@ struct OfficeRow {
     address: String,
     contacts: usize,
     services: usize,
+    closed: bool,
 }
 
 #[derive(Template)]
@@ -142,8 +145,11 @@ pub(crate) async fn list(
                 .join(", "),
             contacts: o.contacts.len(),
             services: dir.services_of_office(o.id).await?.len(),
+            closed: o.archived_at.is_some(),
         });
     }
+    // Closed offices after the open ones.
+    rows.sort_by_key(|r| r.closed);
     let t = state.i18n.tr(ctx.locale);
     let region = region_info(&state).await?;
     let view = ListView {
@@ -298,6 +304,12 @@ struct AssignmentRow {
 
 /// What only an existing office shows: the computed hours, contacts and assignments.
 struct Existing {
+    /// Since when it is closed ("5.12.2026"), if it is.
+    closed_since: Option<String>,
+    /// The other open offices of the municipality, as (id, name): who can take over.
+    successors: Vec<(i64, String)>,
+    close_action: String,
+    reopen_action: String,
     public_href: String,
     hours: HoursView,
     closures: HoursView,
@@ -387,7 +399,18 @@ async fn existing(
             }
         })
         .collect();
+    let successors = dir
+        .offices(m.scope())
+        .await?
+        .into_iter()
+        .filter(|x| x.id != o.id && x.archived_at.is_none())
+        .map(|x| (x.id, x.name))
+        .collect();
     Ok(Existing {
+        closed_since: o.archived_at.map(super::local_time),
+        successors,
+        close_action: format!("{office_base}/schliessen"),
+        reopen_action: format!("{office_base}/oeffnen"),
         public_href: office_href(o),
         hours: hours_view(o, &status, &week, t),
         closures: hours_view(o, &status, &closures, t),
@@ -979,6 +1002,48 @@ pub(crate) async fn add_assignment(
             assignment_page(&state, &ctx, &staff, (&m, &o), &body, status).await
         }
     }
+}
+
+/// The form that closes an office.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CloseBody {
+    csrf: String,
+    /// The id of the office that takes over; empty: the responsibilities are removed.
+    successor: String,
+}
+
+/// `POST /verwaltung/{municipality}/aemter/{office}/schliessen`: closes the office; another
+/// office of the municipality takes over its responsibilities, or they are removed.
+pub(crate) async fn close(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, office)): Path<(String, String)>,
+    HtmlForm(body): HtmlForm<CloseBody>,
+) -> Result<Response, AppError> {
+    staff.check_csrf(&body.csrf)?;
+    let m = events_municipality(&state, &staff, &slug, Need::Edit).await?;
+    let o = office_of(&state, &m, &office).await?;
+    let successor = match body.successor.trim() {
+        "" => None,
+        id => Some(id.parse::<i64>().map_err(|_| AppError::bad_request("successor must be an office id or empty"))?),
+    };
+    state.store.directory().archive_office(m.scope(), o.id, successor, &staff.actor()).await?;
+    Ok(Redirect::to(&format!("{}/{}?done=geschlossen", base(&m), o.slug)).into_response())
+}
+
+/// `POST /verwaltung/{municipality}/aemter/{office}/oeffnen`: reopens a closed office.
+pub(crate) async fn reopen(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((slug, office)): Path<(String, String)>,
+    HtmlForm(body): HtmlForm<CsrfBody>,
+) -> Result<Response, AppError> {
+    staff.check_csrf(&body.csrf)?;
+    let m = events_municipality(&state, &staff, &slug, Need::Edit).await?;
+    let o = office_of(&state, &m, &office).await?;
+    state.store.directory().reopen_office(m.scope(), o.id, &staff.actor()).await?;
+    Ok(Redirect::to(&format!("{}/{}?done=geoeffnet", base(&m), o.slug)).into_response())
 }
 
 /// `POST /verwaltung/{municipality}/aemter/{office}/zustaendigkeiten/{id}/entfernen`.

@@ -65,6 +65,8 @@ fn done_notice(t: &Tr<'_>, done: Option<&str>) -> Option<String> {
         "gespeichert" => "staff-services-saved",
         "angelegt" => "staff-catalogue-service-created",
         "hochgeladen" => "staff-services-uploaded",
+        "eingestellt" => "staff-services-discontinued-notice",
+        "wiederhergestellt" => "staff-services-restored-notice",
         _ => return None,
     }))
 }
@@ -80,6 +82,7 @@ struct ListRow {
     name: String,
     href: String,
     overrides: usize,
+    discontinued: bool,
 }
 
 #[derive(Template)]
@@ -102,7 +105,8 @@ async fn list_page(
 ) -> Result<Response, AppError> {
     let t = state.i18n.tr(ctx.locale);
     let mut services = state.store.directory().services().await?;
-    services.sort_by_cached_key(|s| sort_key(&s.content.name));
+    // Discontinued services after the others.
+    services.sort_by_cached_key(|s| (s.archived_at.is_some(), sort_key(&s.content.name)));
     let base = editor.base();
     // One query for the municipality's local parts; the list counts their overrides.
     let overridden: std::collections::HashMap<i64, usize> = match editor {
@@ -122,6 +126,7 @@ async fn list_page(
             name: s.content.name.clone(),
             href: format!("{base}/{}", s.slug),
             overrides: overridden.get(&s.id).copied().unwrap_or(0),
+            discontinued: s.archived_at.is_some(),
         })
         .collect();
     let region = region_info(state).await?;
@@ -239,6 +244,10 @@ struct EditView<'a> {
     archived: Vec<FormRow>,
     /// The region editor's life situations and related services.
     links: Option<super::catalogue::LinksView>,
+    /// Since when the service is discontinued, if it is.
+    discontinued_since: Option<String>,
+    /// Region editors: where to discontinue or restore it.
+    archive_action: Option<String>,
 }
 
 /// What the text form holds: stored values, or what the editor sent.
@@ -421,6 +430,11 @@ async fn edit_page(
             Editor::Region => Some(super::catalogue::links_view(state, service).await?),
             Editor::Local(_) => None,
         },
+        discontinued_since: service.archived_at.map(super::local_time),
+        archive_action: matches!(editor, Editor::Region).then(|| {
+            let verb = if service.archived_at.is_some() { "wiederherstellen" } else { "einstellen" };
+            format!("/verwaltung/buergerservice/{}/{verb}", service.slug)
+        }),
     };
     render(&view, status)
 }
@@ -511,6 +525,43 @@ pub(crate) async fn edit_master(
     let t = state.i18n.tr(ctx.locale);
     let parts = stored_parts(&service, &LocalPart::default(), done_notice(&t, q.done.as_deref()));
     edit_page(&state, &ctx, &staff, Editor::Region, &service, parts).await
+}
+
+/// `POST /verwaltung/buergerservice/{service}/einstellen`: discontinues a service. It leaves
+/// the public pages, the API and the search; everything that belongs to it stays.
+pub(crate) async fn discontinue(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(service): Path<String>,
+    HtmlForm(body): HtmlForm<super::events::CsrfForm>,
+) -> Result<Response, AppError> {
+    set_discontinued(state, staff, service, body, true).await
+}
+
+/// `POST /verwaltung/buergerservice/{service}/wiederherstellen`: makes a discontinued service
+/// public again, with its local texts, forms and responsibilities.
+pub(crate) async fn restore(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(service): Path<String>,
+    HtmlForm(body): HtmlForm<super::events::CsrfForm>,
+) -> Result<Response, AppError> {
+    set_discontinued(state, staff, service, body, false).await
+}
+
+async fn set_discontinued(
+    state: AppState,
+    staff: Staff,
+    service: String,
+    body: super::events::CsrfForm,
+    discontinued: bool,
+) -> Result<Response, AppError> {
+    staff.check_csrf(body.csrf())?;
+    require_region_editor(&staff)?;
+    let service = service_of(&state, &service).await?;
+    state.store.directory().archive_service(service.id, discontinued, &staff.actor()).await?;
+    let done = if discontinued { "eingestellt" } else { "wiederhergestellt" };
+    Ok(Redirect::to(&format!("/verwaltung/buergerservice/{}?done={done}", service.slug)).into_response())
 }
 
 /// `POST /verwaltung/buergerservice/{service}`: stores the master text (the LeiKa key and the
