@@ -513,15 +513,15 @@ async fn editors_give_coordinates_and_several_links() {
         ("categories", "fuehrung"),
         ("link_label", "Karten"),
         ("link_url", "https://example.org/karten"),
-        ("link_label", "Programm"),
-        ("link_url", "kein link"),
+        ("link_label-2", "Programm"),
+        ("link_url-2", "kein link"),
     ];
     let res = b.post("/verwaltung/gera/veranstaltungen", &form).await;
     assert_eq!(res.status, 422);
     assert!(res.body.contains("href=\"#venue_lat\"") && res.body.contains("href=\"#link_url-2\""), "{}", res.body);
     assert!(res.body.contains("value=\"kein link\""), "what was typed is shown again");
     form.retain(|(k, v)| !(*k == "venue_lat" || *v == "kein link"));
-    form.extend([("venue_lat", "50,8781"), ("link_url", "https://example.org/programm")]);
+    form.extend([("venue_lat", "50,8781"), ("link_url-2", "https://example.org/programm")]);
     let res = b.post("/verwaltung/gera/veranstaltungen", &form).await;
     assert_eq!(res.status, 303, "{}", res.body);
     let path = res.location.unwrap().split('?').next().unwrap().to_owned();

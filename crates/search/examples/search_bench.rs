@@ -457,7 +457,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let related: &[&str] = if q.municipality.is_some() { &["landkreis-greiz"] } else { &[] };
         let query = SearchQuery { municipality: q.municipality, related, kinds: q.kinds, ..SearchQuery::new(&q.text) };
         let started = Instant::now();
-        let results = index.search(&query).expect("search");
+        let results = index.search_fresh(&query).expect("search");
         (started.elapsed(), results.total)
     };
     if queries.is_empty() {

@@ -1,6 +1,6 @@
 //! The index: schema, writing, and running a search.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
@@ -17,6 +17,8 @@ use crate::{DocKind, Hit, SearchDoc, SearchError, SearchQuery, SearchResults, sn
 
 /// At most this many idle search analyzers are kept.
 const MAX_POOLED_ANALYZERS: usize = 16;
+/// At most this many recent results are kept (see [`ResultCache`]).
+const CACHED_RESULTS: usize = 512;
 /// Memory the writer may buffer before it writes a segment, per indexing thread. The buffer
 /// was the largest part of the memory peak while 100,000 events are indexed at start; a
 /// smaller one writes more segments, which are merged in the background.
@@ -94,6 +96,72 @@ pub struct SearchIndex {
     synonyms: RwLock<Arc<Synonyms>>,
     /// A [`Rebuild`] is in progress.
     rebuilding: AtomicBool,
+    cache: Mutex<ResultCache>,
+}
+
+/// The results of recent searches, for the state of the index they were computed on: citizens
+/// ask the same few questions ("Personalausweis", "Wohnsitz anmelden") all day, and a search
+/// costs milliseconds of analysis, typo expansion and snippets. Any change of the index (a new
+/// searcher generation) or of the synonyms empties it.
+#[derive(Debug, Default)]
+struct ResultCache {
+    generation: u64,
+    results: HashMap<CacheKey, SearchResults>,
+    /// Keys in the order they were added: the oldest goes first when the cache is full.
+    order: VecDeque<CacheKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    text: String,
+    municipality: Option<String>,
+    related: Vec<String>,
+    kinds: Vec<DocKind>,
+    limit: usize,
+    offset: usize,
+}
+
+impl CacheKey {
+    fn of(q: &SearchQuery<'_>) -> Self {
+        Self {
+            text: q.text.trim().to_owned(),
+            municipality: q.municipality.map(str::to_owned),
+            related: q.related.iter().map(|r| (*r).to_owned()).collect(),
+            kinds: q.kinds.to_vec(),
+            limit: q.limit,
+            offset: q.offset,
+        }
+    }
+}
+
+impl ResultCache {
+    fn get(&mut self, generation: u64, key: &CacheKey) -> Option<SearchResults> {
+        if generation != self.generation {
+            self.clear(generation);
+            return None;
+        }
+        self.results.get(key).cloned()
+    }
+
+    fn put(&mut self, generation: u64, key: CacheKey, results: &SearchResults) {
+        if generation != self.generation {
+            self.clear(generation);
+        }
+        if self.results.len() >= CACHED_RESULTS
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.results.remove(&oldest);
+        }
+        if self.results.insert(key.clone(), results.clone()).is_none() {
+            self.order.push_back(key);
+        }
+    }
+
+    fn clear(&mut self, generation: u64) {
+        self.generation = generation;
+        self.results.clear();
+        self.order.clear();
+    }
 }
 
 impl fmt::Debug for SearchIndex {
@@ -128,6 +196,7 @@ impl SearchIndex {
             analyzers: Mutex::new(Vec::new()),
             synonyms: RwLock::new(Arc::new(Synonyms::default())),
             rebuilding: AtomicBool::new(false),
+            cache: Mutex::new(ResultCache::default()),
         })
     }
 
@@ -138,6 +207,10 @@ impl SearchIndex {
     pub fn set_synonyms(&self, groups: Vec<Vec<String>>) {
         let synonyms = Arc::new(Synonyms::build(&mut analysis::german(), &groups));
         *self.synonyms.write().unwrap_or_else(PoisonError::into_inner) = synonyms;
+        // Results found with the old groups are stale.
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let generation = cache.generation;
+        cache.clear(generation);
     }
 
     /// Drops every document of `kind` and adds `docs` instead, in one commit: searches see the
@@ -216,9 +289,25 @@ impl SearchIndex {
     /// error, whatever characters it contains.
     pub fn search(&self, q: &SearchQuery<'_>) -> Result<SearchResults, SearchError> {
         let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let key = CacheKey::of(q);
+        if let Some(hit) = self.cache.lock().unwrap_or_else(PoisonError::into_inner).get(generation, &key) {
+            return Ok(hit);
+        }
+        let results = self.search_uncached(&searcher, q)?;
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner).put(generation, key, &results);
+        Ok(results)
+    }
+
+    /// A search that does not look at the cache of recent results (for measuring the engine).
+    pub fn search_fresh(&self, q: &SearchQuery<'_>) -> Result<SearchResults, SearchError> {
+        self.search_uncached(&self.reader.searcher(), q)
+    }
+
+    fn search_uncached(&self, searcher: &tantivy::Searcher, q: &SearchQuery<'_>) -> Result<SearchResults, SearchError> {
         let mut analyzer =
             self.analyzers.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_else(analysis::german);
-        let result = self.search_with(&searcher, &mut analyzer, q);
+        let result = self.search_with(searcher, &mut analyzer, q);
         let mut analyzers = self.analyzers.lock().unwrap_or_else(PoisonError::into_inner);
         if analyzers.len() < MAX_POOLED_ANALYZERS {
             analyzers.push(analyzer);

@@ -581,3 +581,22 @@ fn documents_are_counted_per_kind() {
     index.remove(["event:1".to_owned()]).unwrap();
     assert_eq!(index.count(DocKind::Event), 1);
 }
+
+#[test]
+fn repeated_searches_are_answered_from_the_cache_until_the_index_changes() {
+    let index = index();
+    let q = SearchQuery { text: "Hundesteuer", ..SearchQuery::new("") };
+    let first = index.search(&q).unwrap();
+    assert_eq!(index.search(&q).unwrap(), first, "the same answer again");
+    assert_eq!(index.search_fresh(&q).unwrap(), first, "and the same as without the cache");
+    // A change is visible to the next search at once.
+    index.upsert([service("service:99", "Hundesteuer für Zweithunde", &[], "")]).unwrap();
+    let after = index.search(&q).unwrap();
+    assert_eq!(after.total, first.total + 1, "{after:?}");
+    assert_eq!(after, index.search_fresh(&q).unwrap());
+    // New synonyms too.
+    let bello = SearchQuery { text: "Bello", ..SearchQuery::new("") };
+    assert!(index.search(&bello).unwrap().hits.is_empty());
+    index.set_synonyms(vec![vec!["bello".into(), "hundesteuer".into()]]);
+    assert!(!index.search(&bello).unwrap().hits.is_empty(), "not the cached empty answer");
+}

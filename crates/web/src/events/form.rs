@@ -91,6 +91,14 @@ impl EventForm {
         let (mut labels, mut urls) = (Vec::new(), Vec::new());
         for (k, v) in pairs {
             let v = v.clone();
+            if let Some(n) = nth_of("link_label", k) {
+                put(&mut labels, n, v);
+                continue;
+            }
+            if let Some(n) = nth_of("link_url", k) {
+                put(&mut urls, n, v);
+                continue;
+            }
             match k.as_str() {
                 "title" => f.title = v,
                 "description" => f.description = v,
@@ -118,10 +126,6 @@ impl EventForm {
                 "organizer_email" => f.organizer_email = v,
                 "organizer_phone" => f.organizer_phone = v,
                 "organizer_url" => f.organizer_url = v,
-                // Text fields are always sent, in the order of the form: the n-th label
-                // belongs to the n-th address.
-                "link_label" => labels.push(v),
-                "link_url" => urls.push(v),
                 "venue_lat" => f.venue_lat = v,
                 "venue_lon" => f.venue_lon = v,
                 "answer" => f.answer = v,
@@ -295,9 +299,27 @@ fn lines(s: &str) -> Vec<String> {
     s.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
-/// The id of the n-th (0-based) field of a repeated group: `link_url`, `link_url-2`, …
+/// The id and name of the n-th (0-based) field of a repeated group: `link_url`,
+/// `link_url-2`, … (names are unique in a form: no guessing which label belongs to which URL).
 pub fn nth_id(base: &str, n: usize) -> String {
     if n == 0 { base.to_owned() } else { format!("{base}-{}", n + 1) }
+}
+
+/// The position (0-based) a name of a repeated group stands for: `link_url` → 0,
+/// `link_url-3` → 2; `None` for another name (or one beyond [`MAX_LINKS`]).
+fn nth_of(base: &str, name: &str) -> Option<usize> {
+    let rest = name.strip_prefix(base)?;
+    if rest.is_empty() {
+        return Some(0);
+    }
+    rest.strip_prefix('-')?.parse::<usize>().ok().filter(|n| (2..=MAX_LINKS).contains(n)).map(|n| n - 1)
+}
+
+fn put(list: &mut Vec<String>, at: usize, value: String) {
+    if list.len() <= at {
+        list.resize(at + 1, String::new());
+    }
+    list[at] = value;
 }
 
 /// The form field a draft problem belongs to.
@@ -536,10 +558,8 @@ pub fn sections(
         let (label, url) = f.links.get(n).cloned().unwrap_or_default();
         let number = |key: &str| format!("{} {}", t.get(key), n + 1);
         let mut l = field(&nth_id("link_label", n), "event-form-link-label", "text", &label);
-        l.name = "link_label".into();
         l.label = number("event-form-link-label");
         let mut u = sized(field(&nth_id("link_url", n), "event-form-link-url", "url", &url), "");
-        u.name = "link_url".into();
         u.label = number("event-form-link-url");
         entry.extend([l, u]);
     }

@@ -14,8 +14,12 @@
 //!   row, polled at most every [`POLL`]. Changed events are reloaded by `updated_at`; when the
 //!   number of public events disagrees (a deletion), the index is rebuilt. It is rebuilt when
 //!   the day changes, so the horizon moves with today.
+//! - **What a refresh copies.** Not the index: the sorted [`Base`] is shared between
+//!   snapshots, and the changes since it was made ([`Recent`]: new slots, removed slots, their
+//!   occurrences, sorted) sit beside it until there are [`COMPACT_AFTER`] of them; then they
+//!   are folded into a new base. Queries scan both.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -176,8 +180,8 @@ impl Occ {
     fn cancelled(&self) -> bool {
         self.event_flags & CANCELLED != 0
     }
-    fn key(&self, summaries: &[Option<Arc<Summary>>]) -> (i64, i64, i64) {
-        (self.start, summaries[self.event() as usize].as_ref().map_or(0, |s| s.id), self.rid())
+    fn key(&self, s: &Snapshot) -> (i64, i64, i64) {
+        (self.start, s.summary(self.event()).map_or(0, |x| x.id), self.rid())
     }
 }
 
@@ -192,19 +196,45 @@ pub struct WindowPage {
     pub next: Option<Cursor>,
 }
 
+/// The large part of the index: sorted, shared by every snapshot until the next compaction,
+/// so that a refresh copies only what changed since ([`Recent`]), not 100,000 events.
+#[derive(Debug, Default)]
+struct Base {
+    /// By slot (the `event` of an occurrence); `None` for an event removed before this base.
+    summaries: Vec<Option<Arc<Summary>>>,
+    by_id: HashMap<i64, u32>,
+    short: Vec<Occ>,
+    long: Vec<Occ>,
+    titles: Vec<String>,
+}
+
+/// What changed since the base was made: events added (in slots after the base's), slots
+/// removed, and the added events' occurrences, sorted. Small; copied by each refresh.
+#[derive(Debug, Default, Clone)]
+struct Recent {
+    summaries: Vec<Option<Arc<Summary>>>,
+    by_id: HashMap<i64, u32>,
+    removed: HashSet<u32>,
+    short: Vec<Occ>,
+    long: Vec<Occ>,
+    titles: Vec<String>,
+}
+
+/// When the recent changes are folded into a new base: beyond this many occurrences or
+/// removed events (a refresh then costs one sort of the whole index, as a build does).
+const COMPACT_AFTER: usize = 20_000;
+
 #[derive(Debug, Default)]
 struct Snapshot {
     day: Option<NaiveDate>,
     from: i64,
     to: i64,
-    summaries: Vec<Option<Arc<Summary>>>,
-    by_id: HashMap<i64, u32>,
+    base: Arc<Base>,
+    recent: Recent,
     /// Events whose occurrences are expanded per query (too many to index).
     dense: HashMap<u32, Arc<EventRecord>>,
-    short: Vec<Occ>,
-    long: Vec<Occ>,
-    titles: Vec<String>,
-    interner: Interner,
+    /// Shared by the snapshots: venues and slugs only ever get added.
+    interner: Arc<std::sync::Mutex<Interner>>,
     count: u64,
     watermark: Option<DateTime<Utc>>,
     version: i64,
@@ -235,22 +265,54 @@ impl Snapshot {
         )
     }
 
+    /// The summary of a slot, unless the event was removed.
+    fn summary(&self, slot: u32) -> Option<&Arc<Summary>> {
+        if self.recent.removed.contains(&slot) {
+            return None;
+        }
+        let base = self.base.summaries.len();
+        match (slot as usize).checked_sub(base) {
+            None => self.base.summaries[slot as usize].as_ref(),
+            Some(i) => self.recent.summaries.get(i)?.as_ref(),
+        }
+    }
+
+    /// The current slot of an event.
+    fn slot_of(&self, id: i64) -> Option<u32> {
+        let slot = self.recent.by_id.get(&id).or_else(|| self.base.by_id.get(&id)).copied()?;
+        (!self.recent.removed.contains(&slot)).then_some(slot)
+    }
+
+    fn title(&self, index: u32) -> Option<&String> {
+        let base = self.base.titles.len();
+        match (index as usize).checked_sub(base) {
+            None => self.base.titles.get(index as usize),
+            Some(i) => self.recent.titles.get(i),
+        }
+    }
+
     /// Adds an event: its summary and its occurrences in the horizon (not yet sorted).
     fn add(&mut self, e: EventRecord, municipality_id: i64) {
-        let slot = u32::try_from(self.summaries.len()).unwrap_or(u32::MAX);
-        self.summaries.push(Some(Arc::new(Summary::with(&e, municipality_id, &mut self.interner))));
-        self.by_id.insert(e.id, slot);
+        let slot = u32::try_from(self.base.summaries.len() + self.recent.summaries.len()).unwrap_or(u32::MAX);
+        let summary = {
+            let mut interner = self.interner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            Summary::with(&e, municipality_id, &mut interner)
+        };
+        self.recent.summaries.push(Some(Arc::new(summary)));
+        self.recent.by_id.insert(e.id, slot);
         let (from, to) = self.horizon();
+        let first_title = self.base.titles.len();
+        let recent = &mut self.recent;
         let compact = e.draft.timing.occurrences(&e.draft.overrides, from, to, MAX_INDEXED).ok().and_then(|list| {
-            let titles = self.titles.len();
+            let titles = recent.titles.len();
             let occs: Option<Vec<Occ>> = list
                 .into_iter()
                 .map(|o| {
                     let (start, end) = bounds(&o.occurrence, e.draft.timing.zone());
                     let title = match o.title {
                         Some(t) => {
-                            self.titles.push(t);
-                            u32::try_from(self.titles.len() - 1).unwrap_or(NO_TITLE)
+                            recent.titles.push(t);
+                            u32::try_from(first_title + recent.titles.len() - 1).unwrap_or(NO_TITLE)
                         }
                         None => NO_TITLE,
                     };
@@ -258,14 +320,14 @@ impl Snapshot {
                 })
                 .collect();
             if occs.is_none() {
-                self.titles.truncate(titles);
+                recent.titles.truncate(titles);
             }
             occs
         });
         match compact {
             Some(list) => {
                 for occ in list {
-                    if occ.len > 86_400 { self.long.push(occ) } else { self.short.push(occ) }
+                    if occ.len > 86_400 { self.recent.long.push(occ) } else { self.recent.short.push(occ) }
                 }
             }
             None => {
@@ -274,29 +336,74 @@ impl Snapshot {
         }
     }
 
+    /// Removes an event: its slot is marked; its occurrences are skipped by every query (and
+    /// dropped at the next compaction).
     fn remove(&mut self, id: i64) {
-        if let Some(slot) = self.by_id.remove(&id) {
-            self.summaries[slot as usize] = None;
+        if let Some(slot) = self.slot_of(id) {
+            self.recent.removed.insert(slot);
+            self.recent.by_id.remove(&id);
             self.dense.remove(&slot);
-            self.short.retain(|o| o.event() != slot);
-            self.long.retain(|o| o.event() != slot);
         }
     }
 
+    /// Sorts the recent occurrences; folds them into a new base when they have grown.
     fn sort(&mut self) {
-        let summaries = std::mem::take(&mut self.summaries);
-        self.short.sort_unstable_by_key(|o| o.key(&summaries));
-        self.long.sort_unstable_by_key(|o| o.key(&summaries));
-        self.summaries = summaries;
-        // The vectors grew by doubling: up to half of them is spare room.
-        self.short.shrink_to_fit();
-        self.long.shrink_to_fit();
-        self.summaries.shrink_to_fit();
-        self.titles.shrink_to_fit();
+        let mut short = std::mem::take(&mut self.recent.short);
+        let mut long = std::mem::take(&mut self.recent.long);
+        short.sort_unstable_by_key(|o| o.key(self));
+        long.sort_unstable_by_key(|o| o.key(self));
+        self.recent.short = short;
+        self.recent.long = long;
+        let r = &self.recent;
+        if r.short.len() + r.long.len() > COMPACT_AFTER || r.removed.len() > COMPACT_AFTER / 4 {
+            self.compact();
+        }
+    }
+
+    /// Folds the recent changes into a new base (the old one stays with the snapshots that
+    /// still use it).
+    fn compact(&mut self) {
+        let recent = std::mem::take(&mut self.recent);
+        let removed = |slot: u32| recent.removed.contains(&slot);
+        let mut summaries: Vec<Option<Arc<Summary>>> =
+            Vec::with_capacity(self.base.summaries.len() + recent.summaries.len());
+        summaries.extend(self.base.summaries.iter().cloned());
+        summaries.extend(recent.summaries.iter().cloned());
+        for slot in &recent.removed {
+            if let Some(x) = summaries.get_mut(*slot as usize) {
+                *x = None;
+            }
+        }
+        let mut by_id: HashMap<i64, u32> =
+            self.base.by_id.iter().filter(|(_, slot)| !removed(**slot)).map(|(id, slot)| (*id, *slot)).collect();
+        by_id.extend(recent.by_id.iter().map(|(id, slot)| (*id, *slot)));
+        let merge = |a: &[Occ], b: &[Occ]| -> Vec<Occ> {
+            let mut out = Vec::with_capacity(a.len() + b.len());
+            out.extend(a.iter().chain(b).filter(|o| !removed(o.event())).copied());
+            out
+        };
+        let mut titles = Vec::with_capacity(self.base.titles.len() + recent.titles.len());
+        titles.extend(self.base.titles.iter().cloned());
+        titles.extend(recent.titles.iter().cloned());
+        let mut base = Base {
+            summaries,
+            by_id,
+            short: merge(&self.base.short, &recent.short),
+            long: merge(&self.base.long, &recent.long),
+            titles,
+        };
+        let key = |o: &Occ| (o.start, base_id(&base.summaries, o.event()), o.rid());
+        let mut short = std::mem::take(&mut base.short);
+        let mut long = std::mem::take(&mut base.long);
+        short.sort_unstable_by_key(key);
+        long.sort_unstable_by_key(key);
+        base.short = short;
+        base.long = long;
+        self.base = Arc::new(base);
     }
 
     fn occurrence(&self, o: &Occ) -> Option<(Arc<Summary>, EventOccurrence)> {
-        let s = self.summaries.get(o.event() as usize)?.as_ref()?.clone();
+        let s = self.summary(o.event())?.clone();
         let occurrence = if s.all_day {
             let day = |t: i64| DateTime::from_timestamp(t, 0).map(|t| t.with_timezone(&s.zone).date_naive());
             Occurrence::AllDay { start: day(o.start)?, end: day(o.end())? }
@@ -306,9 +413,14 @@ impl Snapshot {
                 end: s.zone.timestamp_opt(o.end(), 0).single()?,
             }
         };
-        let title = (o.title != NO_TITLE).then(|| self.titles.get(o.title as usize).cloned()).flatten();
+        let title = (o.title != NO_TITLE).then(|| self.title(o.title).cloned()).flatten();
         Some((s, EventOccurrence { occurrence, recurrence_id: secs_naive(o.rid()), cancelled: o.cancelled(), title }))
     }
+}
+
+/// The event id of a slot of a base.
+fn base_id(summaries: &[Option<Arc<Summary>>], slot: u32) -> i64 {
+    summaries.get(slot as usize).and_then(Option::as_ref).map_or(0, |s| s.id)
 }
 
 fn bounds(o: &Occurrence, zone: Tz) -> (i64, i64) {
@@ -362,9 +474,10 @@ impl CalendarIndex {
             }
         }
         s.sort();
+        s.compact();
         // Changes during the build are picked up by the next refresh.
         s.watermark = Some(started - chrono::Duration::seconds(2));
-        tracing::debug!(events = s.count, occurrences = s.short.len() + s.long.len(), "calendar index built");
+        tracing::debug!(events = s.count, occurrences = s.base.short.len() + s.base.long.len(), "calendar index built");
         self.replace(s);
         Ok(())
     }
@@ -384,16 +497,14 @@ impl CalendarIndex {
         let started = Utc::now();
         let (from, _) = old.horizon();
         let (changed, count) = events.changed_since(scopes, watermark, from).await?;
+        // The base is shared, only the recent changes are copied.
         let mut s = Snapshot {
             day: old.day,
             from: old.from,
             to: old.to,
-            summaries: old.summaries.clone(),
-            by_id: old.by_id.clone(),
+            base: old.base.clone(),
+            recent: old.recent.clone(),
             dense: old.dense.clone(),
-            short: old.short.clone(),
-            long: old.long.clone(),
-            titles: old.titles.clone(),
             interner: old.interner.clone(),
             count: old.count,
             watermark: Some(started - chrono::Duration::seconds(2)),
@@ -401,7 +512,7 @@ impl CalendarIndex {
             local,
         };
         for (id, rec) in changed {
-            if s.by_id.contains_key(&id) {
+            if s.slot_of(id).is_some() {
                 s.remove(id);
                 s.count -= 1;
             }
@@ -473,6 +584,36 @@ impl CalendarIndex {
             return None;
         }
         let allowed: Vec<i64> = scopes.iter().map(scope_raw_id).collect();
+        Some(s.window(&allowed, filter, from, to, after, limit))
+    }
+
+    /// The versions the index reflects: (shared version, local counter), or `None` before it
+    /// is built. Caches of derived responses use them as their key.
+    pub fn versions(&self) -> Option<(i64, u64)> {
+        let s = self.snapshot();
+        s.day.map(|_| (s.version, s.local))
+    }
+
+    /// Statistics for `/metrics` and logs: (events, occurrences).
+    pub fn size(&self) -> (u64, usize) {
+        let s = self.snapshot();
+        let r = &s.recent;
+        (s.count, s.base.short.len() + s.base.long.len() + r.short.len() + r.long.len())
+    }
+}
+
+impl Snapshot {
+    /// A page of the window `[from, to)` of the municipalities with these (raw) ids.
+    fn window(
+        &self,
+        allowed: &[i64],
+        filter: &EventFilter,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<WindowPage, regioportal_domain::recurrence::ExpandError> {
+        let s = self;
         let cat_mask = mask(&filter.categories);
         let place_lc = filter.place.as_ref().map(|p| p.to_lowercase());
         let place_lc = place_lc.as_deref();
@@ -482,24 +623,22 @@ impl CalendarIndex {
             if !(o.start < to_s && (o.end() > from_s || o.start >= from_s)) {
                 return false;
             }
-            let Some(sm) = s.summaries[o.event() as usize].as_ref() else { return false };
+            let Some(sm) = s.summary(o.event()) else { return false };
             allowed.contains(&sm.municipality_id)
                 && sm.matches(filter, cat_mask, place_lc)
                 && after_key.is_none_or(|k| (o.start, sm.id, o.rid()) > k)
         };
         // With the title of a dense event's changed occurrence (indexed ones keep theirs in the
         // snapshot).
-        let mut found: Vec<(Occ, Option<String>)> = s.long.iter().filter(|o| ok(o)).map(|o| (*o, None)).collect();
+        let mut found: Vec<(Occ, Option<String>)> =
+            s.base.long.iter().chain(&s.recent.long).filter(|o| ok(o)).map(|o| (*o, None)).collect();
         // Dense events: expanded for this window only.
         for (slot, e) in &s.dense {
-            let Some(sm) = s.summaries[*slot as usize].as_ref() else { continue };
+            let Some(sm) = s.summary(*slot) else { continue };
             if !allowed.contains(&sm.municipality_id) || !sm.matches(filter, cat_mask, place_lc) {
                 continue;
             }
-            let list = match e.draft.timing.occurrences(&e.draft.overrides, from, to, MAX_INDEXED) {
-                Ok(l) => l,
-                Err(err) => return Some(Err(err)),
-            };
+            let list = e.draft.timing.occurrences(&e.draft.overrides, from, to, MAX_INDEXED)?;
             for o in list {
                 let (start, end) = bounds(&o.occurrence, sm.zone);
                 // A dense event's occurrences are few per window; one that does not fit the
@@ -513,21 +652,24 @@ impl CalendarIndex {
             }
         }
         let lo = after_key.map_or(from_s, |k| k.0.max(from_s)) - 86_400;
-        let first = s.short.partition_point(|o| o.start < lo);
-        let mut taken = 0;
-        for o in &s.short[first..] {
-            if o.start >= to_s || taken > limit {
-                break;
-            }
-            if ok(o) {
-                found.push((*o, None));
-                taken += 1;
+        // The base and the recent changes are each sorted: scan both.
+        for short in [&s.base.short, &s.recent.short] {
+            let first = short.partition_point(|o| o.start < lo);
+            let mut taken = 0;
+            for o in &short[first..] {
+                if o.start >= to_s || taken > limit {
+                    break;
+                }
+                if ok(o) {
+                    found.push((*o, None));
+                    taken += 1;
+                }
             }
         }
-        found.sort_unstable_by_key(|(o, _)| o.key(&s.summaries));
+        found.sort_unstable_by_key(|(o, _)| o.key(s));
         let next = (found.len() > limit).then(|| {
             let o = found[limit - 1].0;
-            let id = s.summaries[o.event() as usize].as_ref().map_or(0, |x| x.id);
+            let id = s.summary(o.event()).map_or(0, |x| x.id);
             Cursor {
                 starts_at: DateTime::from_timestamp(o.start, 0).unwrap_or_default(),
                 event_id: id,
@@ -545,20 +687,7 @@ impl CalendarIndex {
                 Some((summary, occurrence))
             })
             .collect();
-        Some(Ok(WindowPage { items, next }))
-    }
-
-    /// The versions the index reflects: (shared version, local counter), or `None` before it
-    /// is built. Caches of derived responses use them as their key.
-    pub fn versions(&self) -> Option<(i64, u64)> {
-        let s = self.snapshot();
-        s.day.map(|_| (s.version, s.local))
-    }
-
-    /// Statistics for `/metrics` and logs: (events, occurrences).
-    pub fn size(&self) -> (u64, usize) {
-        let s = self.snapshot();
-        (s.count, s.short.len() + s.long.len())
+        Ok(WindowPage { items, next })
     }
 }
 
@@ -568,4 +697,133 @@ fn scope_raw_id(s: &TenantScope) -> i64 {
 
 fn scope_id(scopes: &[TenantScope], slug: &Slug) -> i64 {
     scopes.iter().find(|s| s.slug() == slug).map_or(0, TenantScope::raw_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regioportal_domain::events::{DraftInput, EventDraft};
+    use regioportal_storage::EventSource;
+
+    fn record(id: i64, title: &str, start: &str, rrule: Option<&str>) -> EventRecord {
+        let draft = EventDraft::parse(&DraftInput {
+            title: title.into(),
+            start: start.into(),
+            end: None,
+            rrule: rrule.map(str::to_owned),
+            venue: Venue { name: format!("Ort {}", id % 7), ..Venue::default() },
+            categories: vec![if id % 2 == 0 { "konzert" } else { "markt" }.into()],
+            ..DraftInput::default()
+        })
+        .unwrap();
+        EventRecord {
+            id,
+            uid: format!("{id}@test"),
+            municipality: Slug::parse(if id % 3 == 0 { "gera" } else { "jena" }).unwrap(),
+            status: EventStatus::Published,
+            draft,
+            image: None,
+            source: EventSource::Staff,
+            submitter_email: None,
+            confirmed: true,
+            moderation_note: None,
+            sequence: 0,
+            created_by: None,
+            created_by_token: None,
+            feed_id: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn mid(e: &EventRecord) -> i64 {
+        if e.municipality.as_str() == "gera" { 1 } else { 2 }
+    }
+
+    fn built(events: &[EventRecord]) -> Snapshot {
+        let today = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+        let from = super::super::local_midnight(today - chrono::Days::new(PAST_DAYS as u64)).unwrap();
+        let to = super::super::local_midnight(today + chrono::Days::new(FUTURE_DAYS as u64)).unwrap();
+        let mut s = Snapshot { day: Some(today), from: from.timestamp(), to: to.timestamp(), ..Snapshot::default() };
+        for e in events {
+            s.add(e.clone(), mid(e));
+        }
+        s.sort();
+        s.compact();
+        s
+    }
+
+    /// Every page of a few windows and filters, as (event id, start, title) per item.
+    fn answers(s: &Snapshot) -> Vec<Vec<(i64, i64, String)>> {
+        let t = |d: &str| DateTime::parse_from_rfc3339(d).unwrap().to_utc();
+        let mut out = Vec::new();
+        for (from, to) in
+            [("2027-03-01T00:00:00Z", "2027-03-15T00:00:00Z"), ("2026-12-01T00:00:00Z", "2027-06-01T00:00:00Z")]
+        {
+            for (allowed, filter) in [
+                (vec![1, 2], EventFilter::default()),
+                (vec![1], EventFilter::default()),
+                (vec![1, 2], EventFilter { categories: vec![Category::Concert], ..EventFilter::default() }),
+            ] {
+                let mut after = None;
+                loop {
+                    let page = s.window(&allowed, &filter, t(from), t(to), after, 17).unwrap();
+                    out.push(
+                        page.items
+                            .iter()
+                            .map(|(e, o)| {
+                                (e.id, o.starts_at(e.zone).timestamp(), o.title.clone().unwrap_or(e.title.to_string()))
+                            })
+                            .collect(),
+                    );
+                    match page.next {
+                        Some(c) => after = Some(c),
+                        None => break,
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_refreshed_snapshot_answers_like_a_rebuilt_one_before_and_after_compaction() {
+        let mut events: Vec<EventRecord> = (1..=40)
+            .map(|i| {
+                let rule = (i % 4 == 0).then_some("FREQ=WEEKLY;COUNT=30");
+                record(i, &format!("Veranstaltung {i}"), &format!("2027-03-{:02}T1{}:00", i % 28 + 1, i % 10), rule)
+            })
+            .collect();
+        let mut s = built(&events);
+        // Changes as a refresh applies them: some events go, some change, some are new.
+        for id in [3, 8, 12] {
+            s.remove(id);
+            events.retain(|e| e.id != id);
+        }
+        for id in [5, 16, 20] {
+            let changed = record(id, &format!("Geändert {id}"), "2027-03-10T20:00", Some("FREQ=DAILY;COUNT=5"));
+            s.remove(id);
+            s.add(changed.clone(), mid(&changed));
+            *events.iter_mut().find(|e| e.id == id).unwrap() = changed;
+        }
+        for id in 41..=45 {
+            let new = record(id, &format!("Neu {id}"), "2027-03-02T18:30", None);
+            s.add(new.clone(), mid(&new));
+            events.push(new);
+        }
+        // The same event changed twice before a compaction.
+        let again = record(16, "Zweimal geändert", "2027-03-11T09:00", None);
+        s.remove(16);
+        s.add(again.clone(), mid(&again));
+        *events.iter_mut().find(|e| e.id == 16).unwrap() = again;
+        s.sort();
+        assert!(!s.recent.removed.is_empty() && !s.recent.short.is_empty(), "answered from base and recent");
+        let fresh = built(&events);
+        assert_eq!(answers(&s), answers(&fresh));
+        assert!(answers(&fresh).iter().flatten().any(|x| x.2 == "Zweimal geändert"));
+        s.compact();
+        assert!(s.recent.removed.is_empty() && s.recent.short.is_empty());
+        assert_eq!(answers(&s), answers(&fresh));
+        assert!(s.slot_of(3).is_none() && s.slot_of(16).is_some());
+    }
 }
