@@ -772,22 +772,41 @@ impl Events<'_> {
         Ok((self.records(public, scopes).await?, last))
     }
 
-    /// Every event changed at or after `at`: its id, and the event if it is public (in one of
-    /// the given municipalities). And how many public events may have occurrences after
-    /// `since` — [`Events::public_batch`] would list that many — for spotting deletions.
+    /// Every event changed at or after `at` that the caller does not have already (`current`
+    /// says, from its id and last change, whether the caller's copy is up to date): its id, and
+    /// the event if it is public (in one of the given municipalities). And how many public
+    /// events may have occurrences after `since` — [`Events::public_batch`] would list that
+    /// many — for spotting deletions.
+    ///
+    /// Only ids and times are read for all; whole rows only for what is new to the caller
+    /// (caches re-read the last seconds before their previous look, which after a mass import
+    /// are tens of thousands of events they hold already).
     pub async fn changed_since(
         &self,
         scopes: &[TenantScope],
         at: DateTime<Utc>,
         since: DateTime<Utc>,
+        current: impl Fn(i64, DateTime<Utc>) -> bool,
     ) -> Result<(Vec<(i64, Option<EventRecord>)>, u64), StorageError> {
         use sea_orm::PaginatorTrait as _;
-        let rows = event::Entity::find().filter(event::Column::UpdatedAt.gte(at)).all(self.db).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let public: Vec<event::Model> =
-            rows.into_iter().filter(|r| EventStatus::parse(&r.status).is_some_and(EventStatus::is_public)).collect();
-        let mut records: std::collections::HashMap<i64, EventRecord> =
-            self.records(public, scopes).await?.into_iter().map(|r| (r.id, r)).collect();
+        let stamps: Vec<(i64, DateTime<Utc>)> = event::Entity::find()
+            .select_only()
+            .column(event::Column::Id)
+            .column(event::Column::UpdatedAt)
+            .filter(event::Column::UpdatedAt.gte(at))
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        let ids: Vec<i64> = stamps.into_iter().filter(|(id, t)| !current(*id, *t)).map(|(id, _)| id).collect();
+        let mut records: std::collections::HashMap<i64, EventRecord> = std::collections::HashMap::new();
+        for chunk in ids.chunks(1000) {
+            let rows = event::Entity::find()
+                .filter(event::Column::Id.is_in(chunk.iter().copied()))
+                .filter(public_status())
+                .all(self.db)
+                .await?;
+            records.extend(self.records(rows, scopes).await?.into_iter().map(|r| (r.id, r)));
+        }
         // A lookup per id: a mass import can change tens of thousands of events at once.
         let out = ids.into_iter().map(|id| (id, records.remove(&id))).collect();
         let count = event::Entity::find()

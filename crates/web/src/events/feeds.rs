@@ -21,21 +21,26 @@ use crate::error::AppError;
 #[derive(Debug, Default)]
 pub struct FeedCache {
     entries: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
+    /// Feeds are rendered one at a time: when a popular feed changes, the calendar apps that
+    /// ask for it at the same moment wait for one rendering instead of each holding a few
+    /// megabytes of events and text (32 at once took the memory 80 MiB up).
+    rendering: tokio::sync::Mutex<()>,
 }
 
-/// A rendered feed and the calendar versions it was rendered at.
-type Cached = ((i64, u64), std::sync::Arc<str>);
+/// A rendered feed and the calendar versions it was rendered at. `Bytes`: an answer from the
+/// cache shares the body instead of copying a few hundred kilobytes per request.
+type Cached = ((i64, u64), axum::body::Bytes);
 
 /// The most feeds kept.
 const CACHED_FEEDS: usize = 256;
 
 impl FeedCache {
-    fn get(&self, key: &str, versions: (i64, u64)) -> Option<std::sync::Arc<str>> {
+    fn get(&self, key: &str, versions: (i64, u64)) -> Option<axum::body::Bytes> {
         let e = self.entries.lock().ok()?;
         e.get(key).filter(|(v, _)| *v == versions).map(|(_, body)| body.clone())
     }
 
-    fn put(&self, key: String, versions: (i64, u64), body: std::sync::Arc<str>) {
+    fn put(&self, key: String, versions: (i64, u64), body: axum::body::Bytes) {
         if let Ok(mut e) = self.entries.lock() {
             if e.len() >= CACHED_FEEDS {
                 e.clear();
@@ -61,7 +66,8 @@ fn vevents(state: &AppState, e: &EventRecord) -> Vec<regioportal_domain::ical::V
     to_vevents(&e.draft, &meta)
 }
 
-fn calendar_response(body: String, filename: &str) -> Response {
+fn calendar_response(body: impl Into<axum::body::Bytes>, filename: &str) -> Response {
+    let body: axum::body::Bytes = body.into();
     let mut res = body.into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"));
@@ -98,7 +104,14 @@ pub async fn ics_feed(
     if let Some(v) = versions
         && let Some(body) = state.feeds.get(&key, v)
     {
-        return Ok(calendar_response(body.to_string(), "veranstaltungen.ics"));
+        return Ok(calendar_response(body, "veranstaltungen.ics"));
+    }
+    let _turn = state.feeds.rendering.lock().await;
+    // Rendered by whoever had the turn before?
+    if let Some(v) = versions
+        && let Some(body) = state.feeds.get(&key, v)
+    {
+        return Ok(calendar_response(body, "veranstaltungen.ics"));
     }
     let explicit_from = p.from.is_some();
     let (q, m, _) = p.calendar().resolve(&snap, None).map_err(AppError::Validation)?;
@@ -118,9 +131,9 @@ pub async fn ics_feed(
         dtstamp: stamp(Utc::now()),
     };
     let all: Vec<_> = events.iter().flat_map(|e| vevents(&state, e)).collect();
-    let body = write_calendar(&meta, &all);
+    let body = axum::body::Bytes::from(write_calendar(&meta, &all));
     if let Some(v) = versions {
-        state.feeds.put(key, v, body.as_str().into());
+        state.feeds.put(key, v, body.clone());
     }
     Ok(calendar_response(body, "veranstaltungen.ics"))
 }

@@ -496,7 +496,10 @@ impl CalendarIndex {
         let local = events.local_version();
         let started = Utc::now();
         let (from, _) = old.horizon();
-        let (changed, count) = events.changed_since(scopes, watermark, from).await?;
+        let indexed_at = |id: i64, at: DateTime<Utc>| {
+            old.slot_of(id).and_then(|slot| old.summary(slot)).is_some_and(|x| x.updated_at == at)
+        };
+        let (changed, count) = events.changed_since(scopes, watermark, from, indexed_at).await?;
         // The base is shared, only the recent changes are copied.
         let mut s = Snapshot {
             day: old.day,

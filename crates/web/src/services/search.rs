@@ -58,6 +58,9 @@ struct Marks {
     watermark: Option<DateTime<Utc>>,
     events: u64,
     polled: Option<std::time::Instant>,
+    /// When each indexed event last changed (Unix microseconds): a refresh re-reads the last
+    /// seconds before the previous one, and what is indexed as it is need not be indexed again.
+    indexed: HashMap<i64, i64>,
 }
 
 /// The search index with what it reflects.
@@ -204,7 +207,12 @@ impl SiteSearch {
         }
         let started = Utc::now();
         if let (true, Some(watermark)) = (built, watermark) {
-            let (changed, count) = events.changed_since(&scopes, watermark, since).await?;
+            // What is indexed as it is (the window re-reads the seconds before the last look)
+            // is not read again.
+            let indexed_at = |id: i64, at: DateTime<Utc>| {
+                self.marks.lock().is_ok_and(|m| m.indexed.get(&id) == Some(&at.timestamp_micros()))
+            };
+            let (changed, count) = events.changed_since(&scopes, watermark, since, indexed_at).await?;
             let removed: Vec<String> = changed.iter().map(|(id, _)| format!("event:{id}")).collect();
             self.index.remove(removed).map_err(search_error)?;
             let docs: Vec<SearchDoc> = changed
@@ -216,6 +224,12 @@ impl SiteSearch {
             self.index.upsert(docs).map_err(search_error)?;
             let indexed = u64::try_from(self.count_events()).unwrap_or(0);
             let mut m = self.marks.lock().map_err(|_| poisoned())?;
+            for (id, e) in &changed {
+                match e.as_ref().filter(|e| ends_after(e, since)) {
+                    Some(e) => m.indexed.insert(*id, e.updated_at.timestamp_micros()),
+                    None => m.indexed.remove(id),
+                };
+            }
             m.events_version = version;
             m.events_local = local;
             m.watermark = Some(started - Duration::seconds(2));
@@ -229,11 +243,19 @@ impl SiteSearch {
         // memory together. Searches see the old set until the commit.
         let mut rebuild = self.index.rebuild(DocKind::Event).map_err(search_error)?;
         let (mut n, mut after) = (0, 0);
+        let mut stamps = HashMap::new();
         loop {
             let (batch, last) = events.public_batch(&scopes, since, after, 2000).await?;
             let Some(last) = last else { break };
             after = last;
-            let docs: Vec<SearchDoc> = batch.iter().filter(|e| ends_after(e, since)).map(event_doc).collect();
+            let docs: Vec<SearchDoc> = batch
+                .iter()
+                .filter(|e| ends_after(e, since))
+                .inspect(|e| {
+                    stamps.insert(e.id, e.updated_at.timestamp_micros());
+                })
+                .map(event_doc)
+                .collect();
             drop(batch);
             n += docs.len();
             rebuild.add(docs).map_err(search_error)?;
@@ -241,6 +263,7 @@ impl SiteSearch {
         rebuild.commit().map_err(search_error)?;
         tracing::debug!(events = n, bytes = self.index.bytes(), "search index built");
         let mut m = self.marks.lock().map_err(|_| poisoned())?;
+        m.indexed = stamps;
         m.events_built = true;
         m.events_version = version;
         m.events_local = local;
