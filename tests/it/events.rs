@@ -840,6 +840,47 @@ async fn the_index_and_the_database_agree() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(seen, "the second node sees the new event");
+    // A mass import on the first node (more events than the second node reads at once): it
+    // catches up with all of them, in its calendar and in its search.
+    let scope = app.store.municipalities().by_slug("gera").await.unwrap().unwrap();
+    let input = |n: usize| regioportal_domain::events::DraftInput {
+        title: format!("Massenimport {n}"),
+        start: format!("2027-09-01T{:02}:{:02}", 8 + n % 12, n % 60),
+        categories: vec!["markt".to_owned()],
+        venue: regioportal_domain::events::Venue { name: "Markt".to_owned(), ..Default::default() },
+        ..Default::default()
+    };
+    let many: Vec<_> = (0..regioportal_storage::CHANGED_PART * 2 + 7)
+        .map(|n| {
+            let draft = regioportal_domain::events::EventDraft::parse(&input(n)).unwrap();
+            (draft, regioportal_domain::events::EventStatus::Published)
+        })
+        .collect();
+    let actor = regioportal_storage::Actor::cli();
+    app.store.events().insert_many(scope.scope(), &many, &actor).await.unwrap();
+    let day = "/api/v1/events?from=2027-09-01&to=2027-09-02&municipality=gera&scope=own&category=markt&limit=1000";
+    let mut counted = 0;
+    for _ in 0..50 {
+        counted = 0;
+        let mut cursor = String::new();
+        loop {
+            let (status, page) = node2.get_json(&format!("{day}{cursor}")).await;
+            assert_eq!(status, 200, "{page}");
+            counted += page["items"].as_array().unwrap().len();
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        if counted == many.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(counted, many.len(), "the second node's calendar holds every imported event");
+    let (status, found) = node2.get_text("/buergerservice/suche?q=Massenimport+2013").await;
+    assert_eq!(status, 200, "{found}");
+    assert!(found.contains("Massenimport 2013"), "the second node's search finds them");
 }
 
 /// A minimal HTTP server as the organiser's calendar: serves whatever `body` holds at

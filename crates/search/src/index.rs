@@ -241,20 +241,27 @@ impl SearchIndex {
 
     /// Adds `docs`, each replacing the document with the same key if there is one, in one commit.
     pub fn upsert(&self, docs: impl IntoIterator<Item = SearchDoc>) -> Result<(), SearchError> {
-        self.write(|writer, fields| {
-            for doc in docs {
-                writer.delete_term(Term::from_field_text(fields.key, &doc.key));
-                writer.add_document(to_document(fields, &doc))?;
-            }
-            Ok(())
-        })
+        self.apply(docs, std::iter::empty())
     }
 
     /// Removes the documents with these keys (unknown keys are ignored), in one commit.
     pub fn remove(&self, keys: impl IntoIterator<Item = String>) -> Result<(), SearchError> {
+        self.apply(std::iter::empty(), keys)
+    }
+
+    /// Upserts `docs` and removes the documents with the keys `remove`, in one commit.
+    pub fn apply(
+        &self,
+        docs: impl IntoIterator<Item = SearchDoc>,
+        remove: impl IntoIterator<Item = String>,
+    ) -> Result<(), SearchError> {
         self.write(|writer, fields| {
-            for key in keys {
+            for key in remove {
                 writer.delete_term(Term::from_field_text(fields.key, &key));
+            }
+            for doc in docs {
+                writer.delete_term(Term::from_field_text(fields.key, &doc.key));
+                writer.add_document(to_document(fields, &doc))?;
             }
             Ok(())
         })

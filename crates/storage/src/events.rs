@@ -353,6 +353,9 @@ async fn bump(db: &impl ConnectionTrait) -> Result<(), StorageError> {
     VERSION.bump(db).await
 }
 
+/// The most changed events [`Events::changed_since`] reads and hands over at once.
+pub const CHANGED_PART: usize = 1000;
+
 impl Events<'_> {
     fn changed(&self) {
         self.changes.fetch_add(1, std::sync::atomic::Ordering::Release);
@@ -441,29 +444,32 @@ impl Events<'_> {
         }
         let now = Utc::now();
         let (_turn, txn) = self.gate.begin(self.db).await?;
-        let rows = items.iter().map(|(d, status)| {
-            let mut a = event::ActiveModel {
-                municipality_id: Set(scope.id),
-                uid: Set(format!("{}@regioportal", uuid::Uuid::new_v4())),
-                status: Set(status.as_str().to_owned()),
-                source: Set(EventSource::Import.as_str().to_owned()),
-                submitter_email: Set(None),
-                confirm_token_hash: Set(None),
-                confirmed_at: Set(None),
-                moderation_note: Set(None),
-                image_type: Set(None),
-                image_alt: Set(None),
-                feed_id: Set(None),
-                sequence: Set(0),
-                created_by: Set(actor.user_id),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            };
-            fill(&mut a, d);
-            a
-        });
-        event::Entity::insert_many(rows).exec(&txn).await?;
+        // One statement per part: SQLite binds at most 32,766 values, an event row has about 40.
+        for part in items.chunks(500) {
+            let rows = part.iter().map(|(d, status)| {
+                let mut a = event::ActiveModel {
+                    municipality_id: Set(scope.id),
+                    uid: Set(format!("{}@regioportal", uuid::Uuid::new_v4())),
+                    status: Set(status.as_str().to_owned()),
+                    source: Set(EventSource::Import.as_str().to_owned()),
+                    submitter_email: Set(None),
+                    confirm_token_hash: Set(None),
+                    confirmed_at: Set(None),
+                    moderation_note: Set(None),
+                    image_type: Set(None),
+                    image_alt: Set(None),
+                    feed_id: Set(None),
+                    sequence: Set(0),
+                    created_by: Set(actor.user_id),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                fill(&mut a, d);
+                a
+            });
+            event::Entity::insert_many(rows).exec(&txn).await?;
+        }
         record(
             &txn,
             actor,
@@ -773,21 +779,23 @@ impl Events<'_> {
     }
 
     /// Every event changed at or after `at` that the caller does not have already (`current`
-    /// says, from its id and last change, whether the caller's copy is up to date): its id, and
-    /// the event if it is public (in one of the given municipalities). And how many public
-    /// events may have occurrences after `since` — [`Events::public_batch`] would list that
-    /// many — for spotting deletions.
+    /// says, from its id and last change, whether the caller's copy is up to date): handed to
+    /// `each` in parts of at most [`CHANGED_PART`], as its id and the event if it is public (in
+    /// one of the given municipalities). Returns how many public events may have occurrences
+    /// after `since` — [`Events::public_batch`] would list that many — for spotting deletions.
     ///
     /// Only ids and times are read for all; whole rows only for what is new to the caller
     /// (caches re-read the last seconds before their previous look, which after a mass import
-    /// are tens of thousands of events they hold already).
+    /// are tens of thousands of events they hold already), and a part at a time, so that a
+    /// node catching up with a mass import never holds all of it.
     pub async fn changed_since(
         &self,
         scopes: &[TenantScope],
         at: DateTime<Utc>,
         since: DateTime<Utc>,
         current: impl Fn(i64, DateTime<Utc>) -> bool,
-    ) -> Result<(Vec<(i64, Option<EventRecord>)>, u64), StorageError> {
+        mut each: impl FnMut(Vec<(i64, Option<EventRecord>)>),
+    ) -> Result<u64, StorageError> {
         use sea_orm::PaginatorTrait as _;
         let stamps: Vec<(i64, DateTime<Utc>)> = event::Entity::find()
             .select_only()
@@ -798,24 +806,23 @@ impl Events<'_> {
             .all(self.db)
             .await?;
         let ids: Vec<i64> = stamps.into_iter().filter(|(id, t)| !current(*id, *t)).map(|(id, _)| id).collect();
-        let mut records: std::collections::HashMap<i64, EventRecord> = std::collections::HashMap::new();
-        for chunk in ids.chunks(1000) {
+        for chunk in ids.chunks(CHANGED_PART) {
             let rows = event::Entity::find()
                 .filter(event::Column::Id.is_in(chunk.iter().copied()))
                 .filter(public_status())
                 .all(self.db)
                 .await?;
-            records.extend(self.records(rows, scopes).await?.into_iter().map(|r| (r.id, r)));
+            let mut records: std::collections::HashMap<i64, EventRecord> =
+                self.records(rows, scopes).await?.into_iter().map(|r| (r.id, r)).collect();
+            each(chunk.iter().map(|id| (*id, records.remove(id))).collect());
         }
-        // A lookup per id: a mass import can change tens of thousands of events at once.
-        let out = ids.into_iter().map(|id| (id, records.remove(&id))).collect();
         let count = event::Entity::find()
             .filter(event::Column::MunicipalityId.is_in(scopes.iter().map(|s| s.id)))
             .filter(public_status())
             .filter(Condition::any().add(event::Column::LastEnd.is_null()).add(event::Column::LastEnd.gt(since)))
             .count(self.db)
             .await?;
-        Ok((out, count))
+        Ok(count)
     }
 
     /// Imports an event by UID: creates it, updates it when its content changed, or leaves it.

@@ -50,7 +50,9 @@ pub use directory::{
     LocalPart, NewForm, OfficeInput, OfficeRecord, ResponsibilityRecord, ServiceRecord,
 };
 pub use error::StorageError;
-pub use events::{EventFilter, EventRecord, EventSource, Events, IMPORT_WITHDRAWAL, ImageMeta, NewEvent, Upsert};
+pub use events::{
+    CHANGED_PART, EventFilter, EventRecord, EventSource, Events, IMPORT_WITHDRAWAL, ImageMeta, NewEvent, Upsert,
+};
 pub use feeds::{FeedRecord, Feeds, MIN_INTERVAL_MINUTES};
 pub use files::{DiskStore, FileStore, sha256_hex};
 pub use ics_import::{IcsReport, ImportOptions, MAX_IMPORT_BYTES, Outcome, ReportLine, import_ics};

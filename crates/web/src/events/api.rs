@@ -511,7 +511,7 @@ pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<WindowPar
                 categories: e.categories().map(|c| c.slug()).collect(),
                 status: if cancelled { "cancelled" } else { "published" }.to_owned(),
                 free: e.free,
-                url: format!("{base}{}?am={}", super::event_href(&e.municipality, e.id), super::occurrence_day(o)),
+                url: occurrence_url(base, e, o),
             }
         })
         .collect();
@@ -523,10 +523,25 @@ pub async fn list(State(state): State<AppState>, ApiQuery(p): ApiQuery<WindowPar
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
 }
 
-/// `2026-12-05T19:00:00`, without chrono's format-string machinery (a hot path of the API).
+/// `2026-12-05T19:00:00`, without the formatting machinery (a hot path of the API).
 pub fn local_iso(t: chrono::NaiveDateTime) -> String {
-    use chrono::{Datelike as _, Timelike as _};
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second())
+    let mut s = String::with_capacity(19);
+    super::format::push_local(&mut s, t);
+    s
+}
+
+/// `{base}/{municipality}/veranstaltungen/{id}?am={day}`, pushed piece by piece (100 per page).
+fn occurrence_url(base: &str, e: &super::index::Summary, o: &regioportal_domain::events::EventOccurrence) -> String {
+    use std::fmt::Write as _;
+    let mut url = String::with_capacity(base.len() + 48);
+    url.push_str(base);
+    url.push('/');
+    url.push_str(e.municipality.as_str());
+    url.push_str("/veranstaltungen/");
+    let _ = write!(url, "{}", e.id);
+    url.push_str("?am=");
+    super::format::push_date(&mut url, super::occurrence_day(o));
+    url
 }
 
 /// The page of a window over stored events.

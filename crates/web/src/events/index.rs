@@ -499,7 +499,6 @@ impl CalendarIndex {
         let indexed_at = |id: i64, at: DateTime<Utc>| {
             old.slot_of(id).and_then(|slot| old.summary(slot)).is_some_and(|x| x.updated_at == at)
         };
-        let (changed, count) = events.changed_since(scopes, watermark, from, indexed_at).await?;
         // The base is shared, only the recent changes are copied.
         let mut s = Snapshot {
             day: old.day,
@@ -514,17 +513,20 @@ impl CalendarIndex {
             version,
             local,
         };
-        for (id, rec) in changed {
-            if s.slot_of(id).is_some() {
-                s.remove(id);
-                s.count -= 1;
+        let apply = |changed: Vec<(i64, Option<EventRecord>)>| {
+            for (id, rec) in changed {
+                if s.slot_of(id).is_some() {
+                    s.remove(id);
+                    s.count -= 1;
+                }
+                if let Some(e) = rec {
+                    let mid = scope_id(scopes, &e.municipality);
+                    s.add(e, mid);
+                    s.count += 1;
+                }
             }
-            if let Some(e) = rec {
-                let mid = scope_id(scopes, &e.municipality);
-                s.add(e, mid);
-                s.count += 1;
-            }
-        }
+        };
+        let count = events.changed_since(scopes, watermark, from, indexed_at, apply).await?;
         if s.count != count {
             // A deletion (or an event that ended before the horizon): start over.
             return self.build(store, scopes, today).await;

@@ -293,8 +293,13 @@ impl CalendarParams {
 /// RFC 3339 (with offset) or, for all-day occurrences, date-only values of an occurrence.
 pub fn occurrence_bounds(o: &EventOccurrence) -> (String, String) {
     match o.occurrence {
-        Occurrence::Timed { start, end } => (start.to_rfc3339(), end.to_rfc3339()),
-        Occurrence::AllDay { start, end } => (start.to_string(), end.to_string()),
+        Occurrence::Timed { start, end } => (format::rfc3339(&start), format::rfc3339(&end)),
+        Occurrence::AllDay { start, end } => {
+            let (mut s, mut e) = (String::with_capacity(10), String::with_capacity(10));
+            format::push_date(&mut s, start);
+            format::push_date(&mut e, end);
+            (s, e)
+        }
     }
 }
 

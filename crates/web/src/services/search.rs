@@ -212,24 +212,47 @@ impl SiteSearch {
             let indexed_at = |id: i64, at: DateTime<Utc>| {
                 self.marks.lock().is_ok_and(|m| m.indexed.get(&id) == Some(&at.timestamp_micros()))
             };
-            let (changed, count) = events.changed_since(&scopes, watermark, since, indexed_at).await?;
-            let removed: Vec<String> = changed.iter().map(|(id, _)| format!("event:{id}")).collect();
-            self.index.remove(removed).map_err(search_error)?;
-            let docs: Vec<SearchDoc> = changed
-                .iter()
-                .filter_map(|(_, e)| e.as_ref())
-                .filter(|e| ends_after(e, since))
-                .map(event_doc)
-                .collect();
-            self.index.upsert(docs).map_err(search_error)?;
+            // A part at a time, each in one commit (a node catching up with a mass import
+            // never holds all of it).
+            let mut failed = None;
+            let apply = |changed: Vec<(i64, Option<EventRecord>)>| {
+                if failed.is_some() {
+                    return;
+                }
+                let (mut docs, mut gone, mut stamps) = (Vec::new(), Vec::new(), Vec::new());
+                for (id, e) in &changed {
+                    match e.as_ref().filter(|e| ends_after(e, since)) {
+                        Some(e) => {
+                            docs.push(event_doc(e));
+                            stamps.push((*id, Some(e.updated_at.timestamp_micros())));
+                        }
+                        None => {
+                            gone.push(format!("event:{id}"));
+                            stamps.push((*id, None));
+                        }
+                    }
+                }
+                drop(changed);
+                match self.index.apply(docs, gone) {
+                    Err(e) => failed = Some(e),
+                    Ok(()) => {
+                        if let Ok(mut m) = self.marks.lock() {
+                            for (id, at) in stamps {
+                                match at {
+                                    Some(at) => m.indexed.insert(id, at),
+                                    None => m.indexed.remove(&id),
+                                };
+                            }
+                        }
+                    }
+                }
+            };
+            let count = events.changed_since(&scopes, watermark, since, indexed_at, apply).await?;
+            if let Some(e) = failed {
+                return Err(search_error(e));
+            }
             let indexed = u64::try_from(self.count_events()).unwrap_or(0);
             let mut m = self.marks.lock().map_err(|_| poisoned())?;
-            for (id, e) in &changed {
-                match e.as_ref().filter(|e| ends_after(e, since)) {
-                    Some(e) => m.indexed.insert(*id, e.updated_at.timestamp_micros()),
-                    None => m.indexed.remove(id),
-                };
-            }
             m.events_version = version;
             m.events_local = local;
             m.watermark = Some(started - Duration::seconds(2));
