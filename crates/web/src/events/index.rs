@@ -554,9 +554,11 @@ impl CalendarIndex {
                 return Ok(());
             }
         }
-        let _guard = if snap.day.is_none() {
+        let _guard = if snap.day.is_none() || !local_stale {
             // Not built yet: whoever builds it, the others are answered from the database
-            // meanwhile rather than waiting seconds for a large calendar.
+            // meanwhile rather than waiting seconds for a large calendar. Only other nodes'
+            // changes to take in: whoever takes them in, the others answer from the index as
+            // it is (after a mass import elsewhere that takes a while).
             match self.refresh.try_lock() {
                 Ok(g) => g,
                 Err(_) => return Ok(()),

@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use regioportal_domain::services::ServiceField;
 use regioportal_search::{DocKind, SearchDoc, SearchIndex, SearchQuery};
 use regioportal_storage::{EventRecord, MunicipalityRecord, Store, TenantScope};
@@ -92,17 +92,27 @@ impl SiteSearch {
     /// The index, brought up to date with the catalog and the events first.
     pub async fn ensure_fresh(&self, store: &Store, snap: &Snapshot, catalog: &Catalog) -> Result<(), AppError> {
         let events = store.events();
-        let (catalog_ok, events_due) = {
+        let (catalog_ok, local_stale, events_due) = {
             let m = self.marks.lock().map_err(|_| poisoned())?;
             let catalog_ok = m.catalog == Some((catalog.version, catalog.local));
             let local_stale = !m.events_built || m.events_local != events.local_version();
             let poll_due = m.polled.is_none_or(|t| t.elapsed() >= super::POLL);
-            (catalog_ok, local_stale || poll_due)
+            (catalog_ok, local_stale, local_stale || poll_due)
         };
         if catalog_ok && !events_due {
             return Ok(());
         }
-        let _guard = self.refresh.lock().await;
+        let _guard = if catalog_ok && !local_stale {
+            // Only the look for other nodes' changes is due: while another request is
+            // refreshing (after a mass import, seconds), answer from the index as it is rather
+            // than queue every search behind it.
+            match self.refresh.try_lock() {
+                Ok(g) => g,
+                Err(_) => return Ok(()),
+            }
+        } else {
+            self.refresh.lock().await
+        };
         if !catalog_ok {
             let again = self.marks.lock().map_err(|_| poisoned())?.catalog == Some((catalog.version, catalog.local));
             if !again {
@@ -200,7 +210,11 @@ impl SiteSearch {
         };
         let version = events.version().await?;
         let local = events.local_version();
-        let since = Utc::now() - Duration::days(1);
+        // Events stay findable until the day after they end. A boundary fixed for the day: one
+        // that moved with the clock let an event end between two looks every few minutes, and
+        // the count no longer matched, which rebuilt the whole index each time.
+        let yesterday = crate::events::today().pred_opt().unwrap_or(NaiveDate::MIN);
+        let since = crate::events::local_midnight(yesterday).unwrap_or_else(|| Utc::now() - Duration::days(1));
         if built && version == version_seen {
             self.marks.lock().map_err(|_| poisoned())?.events_local = local;
             return Ok(());
