@@ -396,10 +396,11 @@ impl Store {
     /// Closes every connection; further queries fail (used at shutdown and by tests that take
     /// the database away).
     pub async fn close(&self) -> Result<(), StorageError> {
-        self.db.close_by_ref().await?;
+        let readers = self.db.close_by_ref().await;
         if let Some((_, writer)) = &self.gate.0 {
             writer.close_by_ref().await?;
         }
+        readers?;
         Ok(())
     }
 

@@ -58,6 +58,8 @@ struct Marks {
     watermark: Option<DateTime<Utc>>,
     events: u64,
     polled: Option<std::time::Instant>,
+    /// The day boundary the indexed events end after (see `refresh_events`).
+    since: Option<DateTime<Utc>>,
     /// When each indexed event last changed (Unix microseconds): a refresh re-reads the last
     /// seconds before the previous one, and what is indexed as it is need not be indexed again.
     indexed: HashMap<i64, i64>,
@@ -203,10 +205,10 @@ impl SiteSearch {
     async fn refresh_events(&self, store: &Store, snap: &Snapshot) -> Result<(), AppError> {
         let events = store.events();
         let scopes: Vec<TenantScope> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
-        let (built, version_seen, watermark) = {
+        let (built, version_seen, watermark, since_seen) = {
             let mut m = self.marks.lock().map_err(|_| poisoned())?;
             m.polled = Some(std::time::Instant::now());
-            (m.events_built, m.events_version, m.watermark)
+            (m.events_built, m.events_version, m.watermark, m.since)
         };
         let version = events.version().await?;
         let local = events.local_version();
@@ -215,12 +217,14 @@ impl SiteSearch {
         // the count no longer matched, which rebuilt the whole index each time.
         let yesterday = crate::events::today().pred_opt().unwrap_or(NaiveDate::MIN);
         let since = crate::events::local_midnight(yesterday).unwrap_or_else(|| Utc::now() - Duration::days(1));
-        if built && version == version_seen {
+        // A new day drops the events that ended the day before yesterday: a rebuild.
+        let same_day = since_seen == Some(since);
+        if built && version == version_seen && same_day {
             self.marks.lock().map_err(|_| poisoned())?.events_local = local;
             return Ok(());
         }
         let started = Utc::now();
-        if let (true, Some(watermark)) = (built, watermark) {
+        if let (true, true, Some(watermark)) = (built, same_day, watermark) {
             // What is indexed as it is (the window re-reads the seconds before the last look)
             // is not read again.
             let indexed_at = |id: i64, at: DateTime<Utc>| {
@@ -266,15 +270,16 @@ impl SiteSearch {
                 return Err(search_error(e));
             }
             let indexed = u64::try_from(self.count_events()).unwrap_or(0);
-            let mut m = self.marks.lock().map_err(|_| poisoned())?;
-            m.events_version = version;
-            m.events_local = local;
-            m.watermark = Some(started - Duration::seconds(2));
-            m.events = count;
             if indexed == count {
+                let mut m = self.marks.lock().map_err(|_| poisoned())?;
+                m.events_version = version;
+                m.events_local = local;
+                m.watermark = Some(started - Duration::seconds(2));
+                m.events = count;
                 return Ok(());
             }
-            // A deletion, or an event that ended: load them all again.
+            // A deletion: load them all again. The marks stay behind until that succeeds, so
+            // that a failed or interrupted rebuild is tried again at the next look.
         }
         // One batch at a time into the index: the documents of 100,000 events never sit in
         // memory together. Searches see the old set until the commit.
@@ -301,6 +306,7 @@ impl SiteSearch {
         tracing::debug!(events = n, bytes = self.index.bytes(), "search index built");
         let mut m = self.marks.lock().map_err(|_| poisoned())?;
         m.indexed = stamps;
+        m.since = Some(since);
         m.events_built = true;
         m.events_version = version;
         m.events_local = local;
