@@ -532,13 +532,9 @@ pub fn local_iso(t: chrono::NaiveDateTime) -> String {
 
 /// `{base}/{municipality}/veranstaltungen/{id}?am={day}`, pushed piece by piece (100 per page).
 fn occurrence_url(base: &str, e: &super::index::Summary, o: &regioportal_domain::events::EventOccurrence) -> String {
-    use std::fmt::Write as _;
     let mut url = String::with_capacity(base.len() + 48);
     url.push_str(base);
-    url.push('/');
-    url.push_str(e.municipality.as_str());
-    url.push_str("/veranstaltungen/");
-    let _ = write!(url, "{}", e.id);
+    super::push_event_href(&mut url, &e.municipality, e.id);
     url.push_str("?am=");
     super::format::push_date(&mut url, super::occurrence_day(o));
     url

@@ -341,5 +341,16 @@ pub async fn window(
 
 /// The path of an event's page.
 pub fn event_href(municipality: &regioportal_domain::Slug, id: i64) -> String {
-    format!("/{municipality}/veranstaltungen/{id}")
+    let mut path = String::with_capacity(40);
+    push_event_href(&mut path, municipality, id);
+    path
+}
+
+/// Appends the path of an event's page (for links built piece by piece on hot paths).
+pub fn push_event_href(buf: &mut String, municipality: &regioportal_domain::Slug, id: i64) {
+    use std::fmt::Write as _;
+    buf.push('/');
+    buf.push_str(municipality.as_str());
+    buf.push_str("/veranstaltungen/");
+    let _ = write!(buf, "{id}");
 }
