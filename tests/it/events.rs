@@ -423,7 +423,8 @@ async fn cancelled_and_moved_occurrences_are_shown_as_such() {
 
 /// Runs the independent iCalendar parser (Python `icalendar` from PyPI, installed on demand).
 async fn python_check(ics: &str) -> Value {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/ics_check.py");
+    let script = regioportal_tests::peer_script("ics_check.py");
+    let script = script.as_str();
     let has =
         std::process::Command::new("python3").args(["-c", "import icalendar"]).status().is_ok_and(|s| s.success());
     if !has {

@@ -623,7 +623,8 @@ async fn no_role_of_one_municipality_changes_another() {
 async fn reset_mails_go_through_an_smtp_relay_when_configured() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let received = tempfile::tempdir().unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/smtp_sink.py");
+    let script = regioportal_tests::peer_script("smtp_sink.py");
+    let script = script.as_str();
     let mut sink = tokio::process::Command::new("python3")
         .args([script, &port.to_string(), received.path().to_str().unwrap()])
         .stdout(std::process::Stdio::piped())

@@ -478,3 +478,11 @@ impl TestApp {
         (status, json)
     }
 }
+
+/// The path of a protocol peer's script in `tests/peers/`, found through Cargo's variable at run
+/// time, not the compiled-in one: a target folder shared by several clones (`.ci/run`) can hand
+/// one clone a test binary built in another.
+pub fn peer_script(name: &str) -> String {
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    format!("{dir}/peers/{name}")
+}

@@ -109,11 +109,20 @@ fn an_unwritable_data_dir_is_one_line() {
     assert_one_line_error(code, &err, "REGIOPORTAL_DATA_DIR");
 }
 
+/// A file of this crate's folder, found through Cargo's variable at run time, not the
+/// compiled-in one: a target folder shared by several clones (`.ci/run`) can hand one clone a
+/// test binary built in another.
+fn crate_file(relative: &str) -> String {
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    format!("{dir}/{relative}")
+}
+
 #[test]
 fn region_import_validates_then_imports() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/rp.db", dir.path().display());
-    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo/region.toml");
+    let demo = crate_file("../../demo/region.toml");
+    let demo = demo.as_str();
     let (code, out, err) = run(&["region", "import", demo, "--check"], &[]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("valid, 10 municipalities"), "{out}");
@@ -137,7 +146,8 @@ fn region_import_validates_then_imports() {
     assert!(out.contains("m20261201_000001_tenants"), "{out}");
 
     // The Bürgerservice catalogue: loaded by `demo seed`, again by `services import` with no change.
-    let catalogue = concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo/buergerservice.toml");
+    let catalogue = crate_file("../../demo/buergerservice.toml");
+    let catalogue = catalogue.as_str();
     let (code, out, err) = run(&["services", "import", catalogue], &[("DATABASE_URL", &db)]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("0 services new, 0 changed"), "{out}");
