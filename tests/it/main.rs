@@ -5,6 +5,7 @@ mod api;
 mod events;
 mod events_staff;
 mod ops;
+mod page_cache;
 mod pages;
 mod services;
 mod services_staff;

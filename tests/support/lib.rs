@@ -128,6 +128,9 @@ pub struct Options {
     pub smtp: Option<regioportal_web::mail::SmtpRelay>,
     /// Reverse proxies whose `X-Forwarded-For` is trusted.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The page cache's time (default: off, because most tests change data through the store,
+    /// which the cache of the running app does not see; the page cache tests turn it on).
+    pub page_cache: Option<Duration>,
 }
 
 /// The application, running.
@@ -199,6 +202,7 @@ impl TestApp {
             },
             trusted_proxies: opts.trusted_proxies.clone(),
             sessions: regioportal_storage::SessionPolicy::default(),
+            page_cache_ttl: opts.page_cache.unwrap_or_default(),
         };
         let running = server::start(listener, store.clone(), config, false).expect("start");
         let client = reqwest::Client::builder()
@@ -249,6 +253,7 @@ impl TestApp {
             },
             trusted_proxies: vec![],
             sessions: regioportal_storage::SessionPolicy::default(),
+            page_cache_ttl: self.opts.page_cache.unwrap_or_default(),
         };
         let running = server::start(listener, store.clone(), config, false).expect("start");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");

@@ -115,6 +115,10 @@ struct ServeArgs {
     /// off by default.
     #[arg(long, env = "REGIOPORTAL_FEEDS_ALLOW_PRIVATE")]
     feeds_allow_private: bool,
+    /// Seconds a public page is served from the page cache to visitors without a session
+    /// (0 turns the cache off); changes made on this node show at once, others within this time.
+    #[arg(long, env = "REGIOPORTAL_PAGE_CACHE", default_value = "1")]
+    page_cache: String,
     /// Sender of mails [default: Regioportal <noreply@HOST of the base URL>]
     #[arg(long, env = "REGIOPORTAL_MAIL_FROM")]
     mail_from: Option<String>,
@@ -284,6 +288,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
     let hosts = config::hosts(args.hosts.as_deref())?;
     let request_timeout = config::seconds("REGIOPORTAL_REQUEST_TIMEOUT", &args.request_timeout)?;
     let body_limit = config::size("REGIOPORTAL_BODY_LIMIT", &args.body_limit)?;
+    let page_cache_ttl = config::page_cache("REGIOPORTAL_PAGE_CACHE", &args.page_cache)?;
     let smtp = match args.smtp_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(url) => Some(regioportal_web::mail::SmtpRelay::parse(url).map_err(ConfigError)?),
         None => None,
@@ -321,6 +326,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
         mail,
         trusted_proxies,
         sessions: regioportal_storage::SessionPolicy::default(),
+        page_cache_ttl,
     };
     let running = server::start(listener, store.clone(), config, true)?;
     tracing::info!(address = %addr, url = %base_url.as_str(), database = %url.redacted(), "serving");

@@ -94,6 +94,16 @@ pub fn seconds(name: &str, value: &str) -> Result<Duration, ConfigError> {
     }
 }
 
+/// Parses the page cache's time: whole seconds from 0 (off) to 60.
+pub fn page_cache(name: &str, value: &str) -> Result<Duration, ConfigError> {
+    match value.trim().parse::<u64>() {
+        Ok(s) if s <= 60 => Ok(Duration::from_secs(s)),
+        _ => Err(ConfigError(format!(
+            "{name} {value:?} is not a number of seconds between 0 (no page cache) and 60; the default is 1"
+        ))),
+    }
+}
+
 /// Parses a size like `1MiB`, `512KiB` or a number of bytes.
 pub fn size(name: &str, value: &str) -> Result<usize, ConfigError> {
     let v = value.trim();
@@ -130,6 +140,11 @@ mod tests {
         assert_eq!(size("S", "2MiB").unwrap(), 2 * 1024 * 1024);
         assert!(size("S", "lots").is_err());
         assert!(seconds("T", "0").is_err());
+        assert_eq!(page_cache("C", "0").unwrap(), Duration::ZERO);
+        assert_eq!(page_cache("C", " 5 ").unwrap(), Duration::from_secs(5));
+        for bad in ["61", "-1", "1.5", "ja"] {
+            assert!(page_cache("C", bad).unwrap_err().0.starts_with(&format!("C {bad:?} is not")), "{bad}");
+        }
         assert!(hosts(Some("jena")).unwrap_err().0.starts_with("REGIOPORTAL_HOSTS"));
         assert_eq!(ip_list("P", Some("127.0.0.1, ::1")).unwrap().len(), 2);
         assert!(ip_list("P", Some("localhost")).unwrap_err().0.contains("not an IP address"));

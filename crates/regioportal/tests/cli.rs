@@ -14,6 +14,7 @@ fn bin() -> Command {
         "REGIOPORTAL_LISTEN",
         "REGIOPORTAL_BASE_URL",
         "REGIOPORTAL_HOSTS",
+        "REGIOPORTAL_PAGE_CACHE",
         "RUST_LOG",
     ] {
         c.env_remove(var);
@@ -97,6 +98,8 @@ fn bad_values_are_one_line() {
     assert_one_line_error(code, &err, "REGIOPORTAL_HOSTS");
     let (code, _, err) = run(&["serve", "--request-timeout", "0"], &[]);
     assert_one_line_error(code, &err, "REGIOPORTAL_REQUEST_TIMEOUT");
+    let (code, _, err) = run(&["serve"], &[("REGIOPORTAL_PAGE_CACHE", "ein bisschen")]);
+    assert_one_line_error(code, &err, "REGIOPORTAL_PAGE_CACHE");
 }
 
 #[test]

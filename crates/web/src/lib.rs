@@ -25,6 +25,7 @@ pub mod mail;
 mod markdown;
 pub mod metrics;
 mod ops;
+pub mod page_cache;
 mod pages;
 mod routes;
 mod security;
@@ -91,6 +92,9 @@ pub struct WebConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Time limits of staff sessions.
     pub sessions: regioportal_storage::SessionPolicy,
+    /// How long a public page is served from the page cache to visitors without a session
+    /// (zero: never; see [`page_cache`]).
+    pub page_cache_ttl: Duration,
 }
 
 /// Shared state of all handlers.
@@ -120,6 +124,8 @@ pub struct Inner {
     pub search: services::search::SiteSearch,
     /// Uploaded files (PDF forms), by content hash.
     pub files: Arc<dyn regioportal_storage::FileStore>,
+    /// Whole public pages for visitors without a session.
+    pub page_cache: page_cache::PageCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -141,6 +147,7 @@ impl AppState {
             feeds: events::feeds::FeedCache::default(),
             services: services::CatalogCache::default(),
             search: services::search::SiteSearch::new()?,
+            page_cache: page_cache::PageCache::new(config.page_cache_ttl),
             files: Arc::new(
                 regioportal_storage::DiskStore::new(config.data_dir.join("files")).map_err(|e| e.to_string())?,
             ),

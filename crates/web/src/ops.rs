@@ -67,7 +67,17 @@ fn unavailable(backend: &'static str) -> Response {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let body = state.metrics.render(state.store.pool_stats(), state.store.backend().as_str());
+    let mut body = state.metrics.render(state.store.pool_stats(), state.store.backend().as_str());
+    let (hits, misses, bytes) = state.page_cache.stats();
+    body.push_str(&format!(
+        "# HELP regioportal_page_cache_answers_total Public pages answered from the page cache (hit) or rendered into it (miss).\n\
+         # TYPE regioportal_page_cache_answers_total counter\n\
+         regioportal_page_cache_answers_total{{result=\"hit\"}} {hits}\n\
+         regioportal_page_cache_answers_total{{result=\"miss\"}} {misses}\n\
+         # HELP regioportal_page_cache_bytes Bytes of pages held by the page cache.\n\
+         # TYPE regioportal_page_cache_bytes gauge\n\
+         regioportal_page_cache_bytes {bytes}\n"
+    ));
     let mut res = body.into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));

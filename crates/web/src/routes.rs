@@ -38,6 +38,24 @@ pub const PUBLIC_PAGE_ROUTES: &[&str] = &[
     "/{municipality}/buergerservice/aemter/{office}",
 ];
 
+/// Whether the page cache may keep the answers of a route (see [`crate::page_cache`]) for
+/// visitors without a session: the public pages except the submission form (it carries a CSRF
+/// token), event pages, and the public JSON reads. Not the widget: its frame permission travels
+/// as a response extension, which a cached answer would not carry.
+pub(crate) fn cacheable(route: &str) -> bool {
+    const MORE: &[&str] = &[
+        "/{municipality}/veranstaltungen/{id}",
+        "/api/v1/municipalities",
+        "/api/v1/municipalities/{slug}",
+        "/api/v1/events",
+        "/api/v1/events/{id}",
+        "/api/v1/services",
+        "/api/v1/services/{id}",
+        "/api/v1/services/{id}/responsible",
+    ];
+    (PUBLIC_PAGE_ROUTES.contains(&route) && route != "/veranstaltungen/melden") || MORE.contains(&route)
+}
+
 pub(crate) fn router(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     let body_limit = state.config.body_limit;
@@ -92,12 +110,12 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/buergerservice", get(services::pages::region_home))
         .route("/buergerservice/suche", get(services::search::region_search))
         .route("/buergerservice/leistungen/{service}", get(services::pages::region_service))
-        .route("/buergerservice/lebenslagen/{life}", get(services::pages::region_life))
+        .route("/buergerservice/lebenslagen/{life_situation}", get(services::pages::region_life))
         .route("/buergerservice/formulare/{id}/{name}", get(services::pages::form_download))
         .route("/{municipality}/buergerservice", get(services::pages::municipality_home))
         .route("/{municipality}/buergerservice/suche", get(services::search::municipality_search))
         .route("/{municipality}/buergerservice/leistungen/{service}", get(services::pages::municipality_service))
-        .route("/{municipality}/buergerservice/lebenslagen/{life}", get(services::pages::municipality_life))
+        .route("/{municipality}/buergerservice/lebenslagen/{life_situation}", get(services::pages::municipality_life))
         .route("/{municipality}/buergerservice/aemter/{office}", get(services::pages::office_page))
         .route("/veranstaltungen", get(events::pages::region_calendar))
         .route("/veranstaltungen/melden", get(events::submit::form).post(events::submit::submit))
@@ -112,6 +130,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(body_limit))
         .merge(uploads)
         // Inner to outer: each `.layer` wraps everything above it.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::page_cache::layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ctx::remember_language))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(CatchPanicLayer::custom(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()))
