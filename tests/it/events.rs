@@ -1086,3 +1086,74 @@ async fn images_go_through_the_api_checked_and_only_for_events_the_token_may_cha
     let (_, stored) = app.get_json(&format!("/api/v1/events/{id}")).await;
     assert_eq!(stored["image"], Value::Null);
 }
+
+/// Writes committed together (SQLite's group commit; on PostgreSQL each commits alone): a write
+/// that fails takes nothing else with it, writes of other kinds interleave, and the version
+/// rises once per stored change.
+#[tokio::test]
+async fn writes_committed_together_fail_alone() {
+    use regioportal_domain::events::{DraftInput, EventDraft, EventStatus, Venue};
+    use regioportal_storage::{Actor, EventSource, NewEvent, StorageError};
+    let app = TestApp::spawn().await;
+    let store = app.store.clone();
+    let gera = store.municipalities().by_slug("gera").await.unwrap().unwrap().scope().clone();
+    let draft = |title: String| {
+        EventDraft::parse(&DraftInput {
+            title,
+            start: "2027-10-03T10:00".to_owned(),
+            categories: vec!["markt".to_owned()],
+            venue: Venue { name: "Markt".to_owned(), ..Default::default() },
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    fn new(draft: &EventDraft, uid: Option<String>) -> NewEvent<'_> {
+        NewEvent {
+            draft,
+            status: EventStatus::Published,
+            uid,
+            source: EventSource::Import,
+            submitter_email: None,
+            confirm_token_hash: None,
+            feed: None,
+        }
+    }
+    let taken = draft("Erster".to_owned());
+    let first = store.events().create(&gera, new(&taken, Some("fest@demo".to_owned())), &Actor::cli()).await.unwrap();
+    let before = store.events().version().await.unwrap();
+    let mut writes = tokio::task::JoinSet::new();
+    for i in 0..48 {
+        let (store, gera) = (store.clone(), gera.clone());
+        writes.spawn(async move {
+            let d = draft(format!("Gruppe {i:02}"));
+            // Every fourth asks for a UID that exists; every sixth is an update of another event.
+            if i % 6 == 5 {
+                let changed = draft(format!("Erster, geändert {i:02}"));
+                store.events().update(&gera, first.id, &changed, None, &Actor::cli()).await.map(|_| "updated")
+            } else {
+                let uid = (i % 4 == 3).then(|| "fest@demo".to_owned());
+                store.events().create(&gera, new(&d, uid), &Actor::cli()).await.map(|_| "created")
+            }
+        });
+    }
+    let (mut created, mut updated, mut conflicts) = (0, 0, 0);
+    for result in writes.join_all().await {
+        match result {
+            Ok("created") => created += 1,
+            Ok(_) => updated += 1,
+            Err(StorageError::Conflict(m)) => {
+                assert!(m.contains("fest@demo"), "{m}");
+                conflicts += 1;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((created, updated, conflicts), (32, 8, 8));
+    assert_eq!(store.events().version().await.unwrap(), before + 40, "one raise per stored change");
+    let (status, page) =
+        app.get_json("/api/v1/events?from=2027-10-03&to=2027-10-04&municipality=gera&category=markt&limit=100").await;
+    assert_eq!(status, 200, "{page}");
+    let got = titles(&page);
+    assert_eq!(got.len(), 33, "{got:?}");
+    assert_eq!(got.iter().filter(|t| t.starts_with("Gruppe ")).count(), 32);
+}

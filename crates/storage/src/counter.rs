@@ -22,6 +22,16 @@ impl Counter {
         Ok(())
     }
 
+    /// Raises the counter by `n` (a group commit's writes at once).
+    pub(crate) async fn add(self, db: &impl ConnectionTrait, n: i64) -> Result<(), StorageError> {
+        let mut q = Query::update();
+        q.table(Alias::new(self.0))
+            .value(Alias::new("version"), Expr::col(Alias::new("version")).add(n))
+            .and_where(Expr::col(Alias::new("id")).eq(1));
+        db.execute(&q).await?;
+        Ok(())
+    }
+
     /// The counter's value (0 when the row is missing).
     pub(crate) async fn read(self, db: &impl ConnectionTrait) -> Result<i64, StorageError> {
         let mut q = Query::select();

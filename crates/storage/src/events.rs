@@ -345,6 +345,68 @@ pub struct Events<'a> {
     pub(crate) changes: &'a std::sync::atomic::AtomicU64,
 }
 
+/// A new event with everything it needs to be written, owned: a grouped write runs in a task
+/// of its own.
+struct OwnedNew {
+    scope: TenantScope,
+    draft: EventDraft,
+    status: EventStatus,
+    uid: String,
+    source: EventSource,
+    submitter_email: Option<String>,
+    confirm_token_hash: Option<String>,
+    feed: Option<i64>,
+    actor: Actor,
+}
+
+impl OwnedNew {
+    /// Inserts the event, its changed occurrences and the audit entry (not the counter, not
+    /// the commit: the caller's).
+    async fn insert(&self, txn: &sea_orm::DatabaseTransaction) -> Result<event::Model, StorageError> {
+        let now = Utc::now();
+        let mut a = event::ActiveModel {
+            municipality_id: Set(self.scope.id),
+            uid: Set(self.uid.clone()),
+            status: Set(self.status.as_str().to_owned()),
+            source: Set(self.source.as_str().to_owned()),
+            submitter_email: Set(self.submitter_email.clone()),
+            confirm_token_hash: Set(self.confirm_token_hash.clone()),
+            sequence: Set(0),
+            created_by: Set(self.actor.user_id),
+            created_by_token: Set(self.actor.token_id),
+            feed_id: Set(self.feed),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        fill(&mut a, &self.draft);
+        let row = match a.insert(txn).await {
+            Ok(r) => r,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StorageError::Conflict(format!(
+                    "an event with the UID {:?} already exists in {}: update it instead",
+                    self.uid, self.scope.slug
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        insert_overrides(txn, row.id, &self.draft).await?;
+        record(
+            txn,
+            &self.actor,
+            Change {
+                municipality: Some(&self.scope),
+                entity_type: "event",
+                entity_id: Some(row.id.to_string()),
+                action: "create",
+                changes: summary(&self.draft, self.status),
+            },
+        )
+        .await?;
+        Ok(row)
+    }
+}
+
 /// Raises the shared event version inside a write transaction (other nodes poll it).
 /// The events' change counter.
 const VERSION: crate::counter::Counter = crate::counter::Counter("event_version");
@@ -372,58 +434,34 @@ impl Events<'_> {
         VERSION.read(self.db).await
     }
 
-    /// Stores a new event of the scope's municipality.
+    /// Stores a new event of the scope's municipality. On SQLite it is committed together with
+    /// the writes queued behind it (group commit, see `WriteGate`), and returns once committed.
     pub async fn create(
         &self,
         scope: &TenantScope,
         new: NewEvent<'_>,
         actor: &Actor,
     ) -> Result<EventRecord, StorageError> {
-        let now = Utc::now();
-        let uid = new.uid.clone().unwrap_or_else(|| format!("{}@regioportal", uuid::Uuid::new_v4()));
-        let (_turn, txn) = self.gate.begin(self.db).await?;
-        let mut a = event::ActiveModel {
-            municipality_id: Set(scope.id),
-            uid: Set(uid.clone()),
-            status: Set(new.status.as_str().to_owned()),
-            source: Set(new.source.as_str().to_owned()),
-            submitter_email: Set(new.submitter_email.clone()),
-            confirm_token_hash: Set(new.confirm_token_hash.clone()),
-            sequence: Set(0),
-            created_by: Set(actor.user_id),
-            created_by_token: Set(actor.token_id),
-            feed_id: Set(new.feed),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+        let owned = OwnedNew {
+            scope: scope.clone(),
+            draft: new.draft.clone(),
+            status: new.status,
+            uid: new.uid.clone().unwrap_or_else(|| format!("{}@regioportal", uuid::Uuid::new_v4())),
+            source: new.source,
+            submitter_email: new.submitter_email.clone(),
+            confirm_token_hash: new.confirm_token_hash.clone(),
+            feed: new.feed,
+            actor: actor.clone(),
         };
-        fill(&mut a, new.draft);
-        let row = match a.insert(&txn).await {
-            Ok(r) => r,
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StorageError::Conflict(format!(
-                    "an event with the UID {uid:?} already exists in {}: update it instead",
-                    scope.slug
-                )));
-            }
-            Err(e) => return Err(e.into()),
+        let row = if self.gate.groups() {
+            self.gate.grouped(VERSION, Box::new(move |txn| Box::pin(async move { owned.insert(txn).await }))).await?
+        } else {
+            let (_turn, txn) = self.gate.begin(self.db).await?;
+            let row = owned.insert(&txn).await?;
+            bump(&txn).await?;
+            txn.commit().await?;
+            row
         };
-        insert_overrides(&txn, row.id, new.draft).await?;
-        record(
-            &txn,
-            actor,
-            Change {
-                municipality: Some(scope),
-                entity_type: "event",
-                entity_id: Some(row.id.to_string()),
-                action: "create",
-                changes: summary(new.draft, new.status),
-            },
-        )
-        .await?;
-        bump(&txn).await?;
-        txn.commit().await?;
-        drop(_turn);
         self.changed();
         // The inserted row is the record; only changed occurrences need reading back (the
         // durable write is measured: bench/routes, `write`).

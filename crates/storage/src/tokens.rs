@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use regioportal_domain::Slug;
 use regioportal_domain::auth::{Role, format_token, token_prefix};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait, Set,
+};
 use serde_json::json;
 
 use crate::audit::{Actor, Change, record};
@@ -187,31 +190,42 @@ impl Tokens<'_> {
         Ok(true)
     }
 
-    /// Checks a presented token; records its use (at most once a minute).
+    /// Checks a presented token; records its use (at most once a minute). One query with the
+    /// municipality's slug joined (not its whole row: that holds the logo), because every API
+    /// write starts here.
     pub async fn authenticate(&self, secret: &str, now: DateTime<Utc>) -> Result<Option<TokenPrincipal>, StorageError> {
-        let Some(row) = api_token::Entity::find()
+        type Row = (i64, String, String, i64, Option<DateTime<Utc>>, String);
+        let found: Option<Row> = api_token::Entity::find()
+            .select_only()
+            .columns([
+                api_token::Column::Id,
+                api_token::Column::Name,
+                api_token::Column::Role,
+                api_token::Column::MunicipalityId,
+                api_token::Column::LastUsedAt,
+            ])
+            .column(municipality::Column::Slug)
+            .join(JoinType::InnerJoin, api_token::Relation::Municipality.def())
             .filter(api_token::Column::TokenHash.eq(token_hash(secret)))
             .filter(api_token::Column::RevokedAt.is_null())
+            .into_tuple()
             .one(self.db)
-            .await?
-        else {
+            .await?;
+        let Some((id, name, role, municipality_id, last_used_at, slug)) = found else {
             return Ok(None);
         };
-        let Some(m) = municipality::Entity::find_by_id(row.municipality_id).one(self.db).await? else {
-            return Ok(None);
-        };
-        if row.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
+        if last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
             api_token::Entity::update_many()
                 .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
-                .filter(api_token::Column::Id.eq(row.id))
+                .filter(api_token::Column::Id.eq(id))
                 .exec(self.db)
                 .await?;
         }
         Ok(Some(TokenPrincipal {
-            id: row.id,
-            name: row.name,
-            role: Role::parse(&row.role).map_err(invalid)?,
-            scope: TenantScope { id: m.id, slug: Slug::parse(&m.slug).map_err(invalid)? },
+            id,
+            name,
+            role: Role::parse(&role).map_err(invalid)?,
+            scope: TenantScope { id: municipality_id, slug: Slug::parse(&slug).map_err(invalid)? },
         }))
     }
 }

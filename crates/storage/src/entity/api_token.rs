@@ -18,6 +18,14 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The token's municipality (joined when a token is checked).
+    #[sea_orm(
+        belongs_to = "super::municipality::Entity",
+        from = "Column::MunicipalityId",
+        to = "super::municipality::Column::Id"
+    )]
+    Municipality,
+}
 
 impl ActiveModelBehavior for ActiveModel {}
