@@ -51,6 +51,13 @@ async fn a_public_page_is_rendered_once_and_a_change_here_shows_at_once() {
     assert_eq!(json_first, json_again);
     assert_eq!(hits(&app).await, before + 2, "the second request of each was a hit");
 
+    // A refused change (here an invalid event) changes nothing and keeps the cache.
+    let (status, _) = app.send_json(Method::POST, "/api/v1/events", Some(&token), Some(&json!({}))).await;
+    assert_eq!(status, 422);
+    let before = hits(&app).await;
+    app.get_text(calendar).await;
+    assert_eq!(hits(&app).await, before + 1, "still cached after a refused request");
+
     // A change through this node empties the cache: the page and the window show it at once.
     let (status, created) =
         app.send_json(Method::POST, "/api/v1/events", Some(&token), Some(&event("Orgelsommer"))).await;
@@ -117,6 +124,11 @@ async fn nothing_personal_is_kept_or_shared() {
     let de_again = lang("de").await.unwrap().text().await.unwrap();
     assert!(de.contains("lang=\"de\"") && en.contains("lang=\"en\""), "each in its language");
     assert_eq!(de, de_again);
+    // Two language cookies (the page follows the first) must not put an English page under
+    // the key of visitors without a cookie.
+    let twice = app.client.get(format!("{}/gera", app.base)).header("cookie", "lang=en; lang=").send().await.unwrap();
+    assert!(twice.text().await.unwrap().contains("lang=\"en\""));
+    assert!(app.get_text("/gera").await.1.contains("lang=\"de\""), "visitors without a cookie get German");
 
     // Signed-in staff, other cookies, forms with a CSRF token and errors bypass the cache.
     create_staff(&app.store, "redaktion@jena.example", "ein langes Passwort 1", &["editor@jena"]).await;

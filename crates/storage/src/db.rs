@@ -175,8 +175,17 @@ impl std::fmt::Debug for Group {
 }
 
 impl Group {
-    /// Raises the counters, commits and tells the members.
-    async fn commit(self) {
+    /// Raises the counters, commits and tells the members, in a task of its own: a caller given
+    /// up half-way must not leave the members without the outcome of a commit that SQLite may
+    /// well have made.
+    async fn commit(self, writer: DatabaseConnection) {
+        let task = tokio::spawn(self.commit_here(writer));
+        if let Err(e) = task.await {
+            tracing::error!(error = %e, "the commit of a group of writes panicked");
+        }
+    }
+
+    async fn commit_here(self, writer: DatabaseConnection) {
         let Self { txn, counters, done, .. } = self;
         let result = async {
             for (counter, n) in counters {
@@ -189,8 +198,41 @@ impl Group {
         .map_err(|e| e.to_string());
         if let Err(e) = &result {
             tracing::error!(error = %e, "a group of writes could not be committed; each of them fails");
+            discard_writer(&writer).await;
         }
         done.send_replace(Some(result));
+    }
+
+    /// Ends a group that failed before its commit: rolled back, every member told.
+    async fn fail(self, writer: &DatabaseConnection, why: String) {
+        let Self { txn, done, .. } = self;
+        drop(txn);
+        discard_writer(writer).await;
+        done.send_replace(Some(Err(why)));
+    }
+}
+
+/// Closes the writer's connection after a failed savepoint or commit, so that a fresh one is
+/// opened for the next write: SQLite may have rolled back the whole transaction by itself (a
+/// full disk, an I/O error) while sqlx still counts the savepoints it began.
+async fn discard_writer(writer: &DatabaseConnection) {
+    if let Ok(conn) = writer.get_sqlite_connection_pool().acquire().await {
+        let _ = conn.close().await;
+    }
+}
+
+/// A future that turns a panic into an error (the work of a grouped write: the group and its
+/// other members must go on).
+struct CatchPanic<F: ?Sized>(std::pin::Pin<Box<F>>);
+
+impl<T, F: std::future::Future<Output = Result<T, StorageError>> + ?Sized> std::future::Future for CatchPanic<F> {
+    type Output = Result<T, StorageError>;
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(poll) => poll,
+            Err(_) => std::task::Poll::Ready(Err(StorageError::Db(DbErr::Custom("a write panicked".into())))),
+        }
     }
 }
 
@@ -235,7 +277,7 @@ impl WriteGate {
             Some(queue) => {
                 let mut turn = queue.turn.clone().lock_owned().await;
                 if let Some(group) = turn.take() {
-                    group.commit().await;
+                    group.commit(queue.writer.clone()).await;
                 }
                 Ok((WriteTurn(Some(turn)), queue.writer.begin().await?))
             }
@@ -246,7 +288,8 @@ impl WriteGate {
     /// Runs `work` as a member of a group commit (see the type's documentation), raising
     /// `counter` by one with the group's commit; returns once the group is committed. Only for
     /// a queueing gate ([`WriteGate::groups`]). The work runs in a task of its own, so that a
-    /// request given up half-way cannot leave the group without its committer.
+    /// request given up half-way cannot leave the group without its committer: such a write
+    /// is committed all the same (it was accepted), and a panic in it fails only it.
     pub(crate) async fn grouped<T: Send + 'static>(
         &self,
         counter: crate::counter::Counter,
@@ -268,16 +311,25 @@ impl WriteGate {
                     turn.insert(Group { txn, members: 0, counters: Vec::new(), done })
                 }
             };
-            let savepoint = group.txn.begin().await?;
-            let result = work(&savepoint).await;
+            // Whatever goes wrong around the savepoint leaves the shared transaction in an
+            // unknown state: then none of the group is kept, and every member is told.
+            let savepoint = match group.txn.begin().await {
+                Ok(sp) => sp,
+                Err(e) => {
+                    if let Some(group) = turn.take() {
+                        group.fail(&queue.writer, e.to_string()).await;
+                    }
+                    return Err(e.into());
+                }
+            };
+            let result = CatchPanic(work(&savepoint)).await;
             let closed = match &result {
                 Ok(_) => savepoint.commit().await,
                 Err(_) => savepoint.rollback().await,
             };
             if let Err(e) = closed {
-                // The shared transaction is in an unknown state: none of the group is kept.
                 if let Some(group) = turn.take() {
-                    group.done.send_replace(Some(Err(e.to_string())));
+                    group.fail(&queue.writer, e.to_string()).await;
                 }
                 return Err(e.into());
             }
@@ -293,7 +345,7 @@ impl WriteGate {
             if (queue.waiting.load(Ordering::SeqCst) == 0 || full)
                 && let Some(group) = turn.take()
             {
-                group.commit().await;
+                group.commit(queue.writer.clone()).await;
             }
             drop(turn);
             let (value, mut done) = outcome?;

@@ -7,13 +7,17 @@
 //!   cookies (except the `lang` choice, which is part of the key), without `Authorization`
 //!   (an API token may see unpublished events) and without conditional or range headers; only
 //!   `200` answers without `Set-Cookie` and with a body of known size up to [`MAX_BODY`].
-//! - The key is the host, the path with the query, the language cookie and `Accept`: everything
-//!   those handlers read from the request.
-//! - Every state-changing request on this node (any method but `GET`, `HEAD`, `OPTIONS`)
-//!   empties the cache once it is answered, so an editor sees their change at once; an entry
-//!   rendered while a change was being committed is tagged with the older epoch and never
-//!   served. Changes made elsewhere (another node, the command line, the feed poller) show
-//!   within the TTL, on top of the delay the in-memory indexes already have.
+//! - The key is the host, the path with the query and the language of the `lang` cookie:
+//!   everything those handlers read from the request (`Accept` only shapes error answers,
+//!   which are not kept). Two `lang` cookies, or a key over [`MAX_KEY`], bypass the cache.
+//! - Every state-changing request on this node (any method but `GET`, `HEAD`, `OPTIONS`) that
+//!   is not refused as a client error empties the cache once it is answered — or when it is
+//!   given up (timeout, panic, closed connection) — so an editor sees their change at once.
+//!   Entries are also stamped with the store's local change counters of events and the
+//!   directory, which this node's background work (the feed poller) raises too. An entry
+//!   rendered while a change was being committed carries the older stamp and is never served.
+//!   Changes made by other nodes or the command line show within the TTL, on top of the delay
+//!   the in-memory indexes already have.
 //! - Pages that depend on the time (the calendar's "today") are at most TTL old.
 
 use std::collections::HashMap;
@@ -27,19 +31,30 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use regioportal_domain::Locale;
+
 use crate::AppState;
 
 /// Largest body kept (a calendar page of 100 events is about 30 KiB).
 pub const MAX_BODY: usize = 256 * 1024;
-/// Most bytes of bodies kept at once; when full, expired entries go, then everything.
+/// Most bytes kept at once (keys, headers and bodies); when full, expired entries go, then
+/// everything.
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+/// Longest key (host, path and query) kept.
+pub const MAX_KEY: usize = 2048;
+
+/// What an entry was rendered after: the cache's own epoch and the store's local change
+/// counters (events, directory).
+type Stamp = (u64, u64, u64);
 
 #[derive(Debug)]
 struct Entry {
     at: Instant,
-    epoch: u64,
+    stamp: Stamp,
     headers: HeaderMap,
     body: Bytes,
+    /// Bytes counted against [`MAX_BYTES`].
+    size: usize,
 }
 
 #[derive(Debug, Default)]
@@ -91,31 +106,47 @@ impl PageCache {
         (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed), self.size.load(Ordering::Relaxed))
     }
 
-    fn lookup(&self, key: &str) -> Option<Arc<Entry>> {
-        let entry = self.entries.read().ok()?.map.get(key).cloned()?;
-        (entry.epoch == self.epoch.load(Ordering::Acquire) && entry.at.elapsed() < self.ttl).then_some(entry)
+    fn stamp(&self, store: &regioportal_storage::Store) -> Stamp {
+        (self.epoch.load(Ordering::Acquire), store.events().local_version(), store.directory().local_version())
     }
 
-    fn store(&self, key: Box<str>, entry: Entry) {
+    fn lookup(&self, key: &str, stamp: Stamp) -> Option<Arc<Entry>> {
+        let entry = self.entries.read().ok()?.map.get(key).cloned()?;
+        (entry.stamp == stamp && entry.at.elapsed() < self.ttl).then_some(entry)
+    }
+
+    fn store(&self, key: Box<str>, entry: Entry, now: Stamp) {
         let Ok(mut e) = self.entries.write() else { return };
-        // Tagged with an epoch that is already over: a change was committed while it was rendered.
-        if entry.epoch != self.epoch.load(Ordering::Acquire) {
+        // Stamped before a change that is committed by now: it may show the old state.
+        if entry.stamp != now {
             return;
         }
-        let len = entry.body.len();
+        let len = entry.size;
         if e.bytes + len > MAX_BYTES {
             let ttl = self.ttl;
-            e.map.retain(|_, v| v.at.elapsed() < ttl);
-            e.bytes = e.map.values().map(|v| v.body.len()).sum();
+            e.map.retain(|_, v| v.at.elapsed() < ttl && v.stamp == now);
+            e.bytes = e.map.values().map(|v| v.size).sum();
             if e.bytes + len > MAX_BYTES {
                 *e = Entries::default();
             }
         }
         if let Some(old) = e.map.insert(key, Arc::new(entry)) {
-            e.bytes -= old.body.len();
+            e.bytes -= old.size;
         }
         e.bytes += len;
+        self.misses.fetch_add(1, Ordering::Relaxed);
         self.size.store(e.bytes, Ordering::Relaxed);
+    }
+}
+
+/// Empties the cache when dropped, if still asked to.
+struct Forget<'a>(&'a PageCache, bool);
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        if self.1 {
+            self.0.invalidate();
+        }
     }
 }
 
@@ -129,17 +160,24 @@ fn key(req: &Request) -> Option<Box<str>> {
     {
         return None;
     }
-    let mut lang = "";
+    let mut lang = None;
     for value in h.get_all(header::COOKIE) {
         for cookie in value.to_str().ok()?.split(';').map(str::trim).filter(|c| !c.is_empty()) {
-            // Any other cookie may be a session or a CSRF token the page would show.
-            lang = cookie.strip_prefix("lang=")?;
+            // Any other cookie may be a session or a CSRF token the page would show; of two
+            // `lang` cookies the page uses the first, which a key could get wrong.
+            if lang.replace(cookie.strip_prefix("lang=")?).is_some() {
+                return None;
+            }
         }
     }
+    // The language the page is rendered in (`ctx`), not the cookie's raw text.
+    let lang = lang.and_then(Locale::from_tag).map_or("", Locale::tag);
     let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let accept = h.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    Some(format!("{host}\n{path}\n{lang}\n{accept}").into_boxed_str())
+    if host.len() + path.len() > MAX_KEY {
+        return None;
+    }
+    Some(format!("{host}\n{path}\n{lang}").into_boxed_str())
 }
 
 fn cacheable_route(req: &Request) -> bool {
@@ -152,22 +190,25 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let cache = &state.page_cache;
     let method = req.method().clone();
     if !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        // After the answer, when the change is committed; also when the request is given up
+        // half-way (a grouped write still commits). Not after a refusal (4xx): nothing changed,
+        // and anyone could otherwise switch the cache off with bad requests.
+        let mut forget = Forget(cache, true);
         let res = next.run(req).await;
-        // After the answer: the change is committed (or failed; forgetting is harmless).
-        cache.invalidate();
+        forget.1 = !res.status().is_client_error();
         return res;
     }
     if cache.ttl.is_zero() || method != Method::GET || !cacheable_route(&req) {
         return next.run(req).await;
     }
     let Some(key) = key(&req) else { return next.run(req).await };
-    if let Some(hit) = cache.lookup(&key) {
+    let stamp = cache.stamp(&state.store);
+    if let Some(hit) = cache.lookup(&key, stamp) {
         cache.hits.fetch_add(1, Ordering::Relaxed);
         let mut res = Response::new(Body::from(hit.body.clone()));
         *res.headers_mut() = hit.headers.clone();
         return res;
     }
-    let epoch = cache.epoch.load(Ordering::Acquire);
     let at = Instant::now();
     let res = next.run(req).await;
     let size = axum::body::HttpBody::size_hint(res.body()).exact();
@@ -182,7 +223,6 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     if !keep {
         return res;
     }
-    cache.misses.fetch_add(1, Ordering::Relaxed);
     let (parts, body) = res.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
@@ -191,6 +231,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    cache.store(key, Entry { at, epoch, headers: parts.headers.clone(), body: body.clone() });
+    let size = key.len()
+        + body.len()
+        + parts.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 32).sum::<usize>()
+        + std::mem::size_of::<Entry>();
+    let entry = Entry { at, stamp, headers: parts.headers.clone(), body: body.clone(), size };
+    cache.store(key, entry, cache.stamp(&state.store));
     Response::from_parts(parts, Body::from(body))
 }
