@@ -39,6 +39,10 @@ pub const MAX_INDEXED: usize = 5000;
 /// How often the shared version is read at most.
 pub const POLL: Duration = Duration::from_secs(1);
 
+/// How long a request waits for another one that takes in this node's own changes before it
+/// answers from the index as it is (a refresh after a single write takes a millisecond).
+pub const LOCAL_WAIT: Duration = Duration::from_millis(50);
+
 /// What a list shows of an event.
 #[derive(Debug, Clone)]
 pub struct Summary {
@@ -564,7 +568,14 @@ impl CalendarIndex {
                 Err(_) => return Ok(()),
             }
         } else {
-            self.refresh.lock().await
+            // This node's own changes to take in: wait for whoever takes them in, but not long.
+            // After a mass write here that takes a second or more, the others answer from the
+            // index as it is instead of all queueing behind it (bench: closed-loop p99 of the
+            // calendar 0.4–1.6 s after the write route).
+            match tokio::time::timeout(LOCAL_WAIT, self.refresh.lock()).await {
+                Ok(g) => g,
+                Err(_) => return Ok(()),
+            }
         };
         // Someone else may have refreshed while we waited.
         let now = self.snapshot();

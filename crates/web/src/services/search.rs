@@ -112,6 +112,14 @@ impl SiteSearch {
                 Ok(g) => g,
                 Err(_) => return Ok(()),
             }
+        } else if catalog_ok {
+            // This node's events to take in: wait for whoever takes them in, but not long (see
+            // the calendar's `LOCAL_WAIT`; after the bench's write route every search waited
+            // for a catch-up of 10,000 events, and 32 timed out).
+            match tokio::time::timeout(crate::events::index::LOCAL_WAIT, self.refresh.lock()).await {
+                Ok(g) => g,
+                Err(_) => return Ok(()),
+            }
         } else {
             self.refresh.lock().await
         };
