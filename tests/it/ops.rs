@@ -57,6 +57,13 @@ async fn metrics_count_requests_by_matched_route() {
         "regioportal_http_request_duration_seconds_bucket{method=\"GET\",route=\"/{municipality}\",le=\"+Inf\"} 2"
     ));
     assert!(text.contains("regioportal_db_pool_connections{"));
+    // SQLite: 8 readers and the write transactions' own connection.
+    let max = if app.db.is_postgres() {
+        "regioportal_db_pool_max_connections{backend=\"postgres\"} 16"
+    } else {
+        "regioportal_db_pool_max_connections{backend=\"sqlite\"} 9"
+    };
+    assert!(text.contains(max), "{text}");
     assert!(!text.contains("/gibt/es/nicht"), "raw paths never become labels");
 }
 

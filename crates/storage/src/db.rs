@@ -584,15 +584,20 @@ impl Store {
     pub fn pool_stats(&self) -> PoolStats {
         let (size, idle) = match self.backend {
             Backend::Sqlite => {
+                // The readers and the write transactions' own connection.
                 let p = self.db.get_sqlite_connection_pool();
-                (p.size(), p.num_idle() as u32)
+                let (w_size, w_idle) = self.gate.writer().map_or((0, 0), |w| {
+                    let w = w.get_sqlite_connection_pool();
+                    (w.size(), w.num_idle() as u32)
+                });
+                (p.size() + w_size, p.num_idle() as u32 + w_idle)
             }
             Backend::Postgres => {
                 let p = self.db.get_postgres_connection_pool();
                 (p.size(), p.num_idle() as u32)
             }
         };
-        PoolStats { size, idle, max: self.max_connections }
+        PoolStats { size, idle, max: self.max_connections + u32::from(self.gate.groups()) }
     }
 
     /// Closes every connection; further queries fail (used at shutdown and by tests that take

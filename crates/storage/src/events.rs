@@ -825,14 +825,15 @@ impl Events<'_> {
     /// Only ids and times are read for all; whole rows only for what is new to the caller
     /// (caches re-read the last seconds before their previous look, which after a mass import
     /// are tens of thousands of events they hold already), and a part at a time, so that a
-    /// node catching up with a mass import never holds all of it.
+    /// node catching up with a mass import never holds all of it. `each` breaks off the reading
+    /// (the caller could not take a part in, and will start again from its own marks).
     pub async fn changed_since(
         &self,
         scopes: &[TenantScope],
         at: DateTime<Utc>,
         since: DateTime<Utc>,
         current: impl Fn(i64, DateTime<Utc>) -> bool,
-        mut each: impl FnMut(Vec<(i64, Option<EventRecord>)>),
+        mut each: impl FnMut(Vec<(i64, Option<EventRecord>)>) -> std::ops::ControlFlow<()>,
     ) -> Result<u64, StorageError> {
         use sea_orm::PaginatorTrait as _;
         let stamps: Vec<(i64, DateTime<Utc>)> = event::Entity::find()
@@ -852,7 +853,9 @@ impl Events<'_> {
                 .await?;
             let mut records: std::collections::HashMap<i64, EventRecord> =
                 self.records(rows, scopes).await?.into_iter().map(|r| (r.id, r)).collect();
-            each(chunk.iter().map(|id| (*id, records.remove(id))).collect());
+            if each(chunk.iter().map(|id| (*id, records.remove(id))).collect()).is_break() {
+                break;
+            }
         }
         let count = event::Entity::find()
             .filter(event::Column::MunicipalityId.is_in(scopes.iter().map(|s| s.id)))

@@ -529,6 +529,7 @@ impl CalendarIndex {
                     s.count += 1;
                 }
             }
+            std::ops::ControlFlow::Continue(())
         };
         let count = events.changed_since(scopes, watermark, from, indexed_at, apply).await?;
         if s.count != count {

@@ -242,9 +242,6 @@ impl SiteSearch {
             // never holds all of it).
             let mut failed = None;
             let apply = |changed: Vec<(i64, Option<EventRecord>)>| {
-                if failed.is_some() {
-                    return;
-                }
                 let (mut docs, mut gone, mut stamps) = (Vec::new(), Vec::new(), Vec::new());
                 for (id, e) in &changed {
                     match e.as_ref().filter(|e| ends_after(e, since)) {
@@ -260,7 +257,11 @@ impl SiteSearch {
                 }
                 drop(changed);
                 match self.index.apply(docs, gone) {
-                    Err(e) => failed = Some(e),
+                    Err(e) => {
+                        // The rest is not read: the next look starts from the marks again.
+                        failed = Some(e);
+                        std::ops::ControlFlow::Break(())
+                    }
                     Ok(()) => {
                         if let Ok(mut m) = self.marks.lock() {
                             for (id, at) in stamps {
@@ -270,6 +271,7 @@ impl SiteSearch {
                                 };
                             }
                         }
+                        std::ops::ControlFlow::Continue(())
                     }
                 }
             };
