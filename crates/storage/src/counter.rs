@@ -8,18 +8,13 @@ use sea_orm::{ConnectionTrait, FromQueryResult, JsonValue};
 use crate::StorageError;
 
 /// A counter table.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Counter(pub(crate) &'static str);
 
 impl Counter {
     /// Raises the counter by one (call inside the transaction of the change).
     pub(crate) async fn bump(self, db: &impl ConnectionTrait) -> Result<(), StorageError> {
-        let mut q = Query::update();
-        q.table(Alias::new(self.0))
-            .value(Alias::new("version"), Expr::col(Alias::new("version")).add(1))
-            .and_where(Expr::col(Alias::new("id")).eq(1));
-        db.execute(&q).await?;
-        Ok(())
+        self.add(db, 1).await
     }
 
     /// Raises the counter by `n` (a group commit's writes at once).

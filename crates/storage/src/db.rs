@@ -335,7 +335,7 @@ impl WriteGate {
             }
             let outcome = result.map(|value| {
                 group.members += 1;
-                match group.counters.iter_mut().find(|(c, _)| c.0 == counter.0) {
+                match group.counters.iter_mut().find(|(c, _)| *c == counter) {
                     Some((_, n)) => *n += 1,
                     None => group.counters.push((counter, 1)),
                 }
@@ -349,11 +349,9 @@ impl WriteGate {
             }
             drop(turn);
             let (value, mut done) = outcome?;
-            let committed = done
-                .wait_for(Option::is_some)
-                .await
-                .map_err(|_| StorageError::Db(DbErr::Custom("the group of writes ended without a commit".into())))?;
-            match &*committed {
+            // `None`: the group's sender went away without a result.
+            let committed = done.wait_for(Option::is_some).await.ok().and_then(|r| r.clone());
+            match committed {
                 Some(Ok(())) => Ok(value),
                 Some(Err(e)) => Err(StorageError::Db(DbErr::Custom(format!("the write was not committed: {e}")))),
                 None => Err(StorageError::Db(DbErr::Custom("the group of writes ended without a commit".into()))),

@@ -407,10 +407,10 @@ impl OwnedNew {
     }
 }
 
-/// Raises the shared event version inside a write transaction (other nodes poll it).
 /// The events' change counter.
 const VERSION: crate::counter::Counter = crate::counter::Counter("event_version");
 
+/// Raises the shared event version inside a write transaction (other nodes poll it).
 async fn bump(db: &impl ConnectionTrait) -> Result<(), StorageError> {
     VERSION.bump(db).await
 }

@@ -21,7 +21,7 @@
 //! - Pages that depend on the time (the calendar's "today") are at most TTL old.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -71,7 +71,6 @@ pub struct PageCache {
     entries: RwLock<Entries>,
     hits: AtomicU64,
     misses: AtomicU64,
-    size: AtomicUsize,
 }
 
 impl PageCache {
@@ -83,13 +82,7 @@ impl PageCache {
             entries: RwLock::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
-            size: AtomicUsize::new(0),
         }
-    }
-
-    /// How long a page is kept.
-    pub fn ttl(&self) -> Duration {
-        self.ttl
     }
 
     /// Forgets every page (a change was made on this node).
@@ -98,12 +91,12 @@ impl PageCache {
         if let Ok(mut e) = self.entries.write() {
             *e = Entries::default();
         }
-        self.size.store(0, Ordering::Relaxed);
     }
 
     /// Answers served from the cache, answers rendered for it, and bytes held (for `/metrics`).
     pub fn stats(&self) -> (u64, u64, usize) {
-        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed), self.size.load(Ordering::Relaxed))
+        let bytes = self.entries.read().map_or(0, |e| e.bytes);
+        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed), bytes)
     }
 
     fn stamp(&self, store: &regioportal_storage::Store) -> Stamp {
@@ -135,7 +128,6 @@ impl PageCache {
         }
         e.bytes += len;
         self.misses.fetch_add(1, Ordering::Relaxed);
-        self.size.store(e.bytes, Ordering::Relaxed);
     }
 }
 

@@ -16,6 +16,8 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use regioportal_domain::services::ServiceField;
 use regioportal_search::{DocKind, SearchDoc, SearchIndex, SearchQuery};
+
+use crate::events::index::{Patience, refresh_turn};
 use regioportal_storage::{EventRecord, MunicipalityRecord, Store, TenantScope};
 use serde::Deserialize;
 
@@ -104,25 +106,15 @@ impl SiteSearch {
         if catalog_ok && !events_due {
             return Ok(());
         }
-        let _guard = if catalog_ok && !local_stale {
-            // Only the look for other nodes' changes is due: while another request is
-            // refreshing (after a mass import, seconds), answer from the index as it is rather
-            // than queue every search behind it.
-            match self.refresh.try_lock() {
-                Ok(g) => g,
-                Err(_) => return Ok(()),
-            }
-        } else if catalog_ok {
-            // This node's events to take in: wait for whoever takes them in, but not long (see
-            // the calendar's `LOCAL_WAIT`; after the bench's write route every search waited
-            // for a catch-up of 10,000 events, and 32 timed out).
-            match tokio::time::timeout(crate::events::index::LOCAL_WAIT, self.refresh.lock()).await {
-                Ok(g) => g,
-                Err(_) => return Ok(()),
-            }
-        } else {
-            self.refresh.lock().await
+        // Only the look for other nodes' changes is due: while another request is refreshing
+        // (after a mass import, seconds), answer from the index as it is. This node's events:
+        // wait briefly. A changed catalog: wait (it is indexed in milliseconds).
+        let patience = match (catalog_ok, local_stale) {
+            (true, false) => Patience::None,
+            (true, true) => Patience::Brief,
+            (false, _) => Patience::Full,
         };
+        let Some(_guard) = refresh_turn(&self.refresh, patience).await else { return Ok(()) };
         if !catalog_ok {
             let again = self.marks.lock().map_err(|_| poisoned())?.catalog == Some((catalog.version, catalog.local));
             if !again {
