@@ -11,6 +11,11 @@ mod m20261201_000004_services;
 mod m20261207_000005_event_token_owner;
 mod m20261207_000006_neighbours;
 mod m20261207_000007_archive;
+mod m20261207_000008_counter_shards;
+
+/// How many rows each change counter table (`event_version`, `service_version`) has, ids 1 to
+/// this: a write raises the row of its connection (see `m20261207_000008_counter_shards`).
+pub const COUNTER_SHARDS: i32 = 16;
 
 /// Applies the migrations in order.
 pub struct Migrator;
@@ -26,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000005_event_token_owner::Migration),
             Box::new(m20261207_000006_neighbours::Migration),
             Box::new(m20261207_000007_archive::Migration),
+            Box::new(m20261207_000008_counter_shards::Migration),
         ]
     }
 }

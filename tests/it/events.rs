@@ -1157,3 +1157,69 @@ async fn writes_committed_together_fail_alone() {
     assert_eq!(got.len(), 33, "{got:?}");
     assert_eq!(got.iter().filter(|t| t.starts_with("Gruppe ")).count(), 32);
 }
+
+/// PostgreSQL: a write transaction that has raised the event counter but not committed yet
+/// does not hold up another connection's write (the counter has a row per connection; with
+/// one row every write waited for the previous commit), and the counter read is the sum.
+/// SQLite has one writer: there the group commit above covers the counter.
+#[tokio::test]
+async fn an_open_write_does_not_hold_up_the_next() {
+    use sea_orm::{ConnectionTrait as _, Database, TransactionTrait as _};
+    let app = TestApp::spawn().await;
+    let regioportal_storage::DatabaseUrl::Postgres { url } = app.db.url() else { return };
+    let store = app.store.clone();
+    let token = create_token(&store, "gera", "editor").await;
+    let mut version = store.events().version().await.unwrap();
+    // A connection of our own raises its row and keeps the transaction open while the app
+    // writes. The app's connection may fall on the same row (its process id, modulo 16): then
+    // it waits for our lock, which PostgreSQL shows; we let go and try with another row.
+    for attempt in 0..5 {
+        let own = Database::connect(url.as_str()).await.unwrap();
+        let held = own.begin().await.unwrap();
+        held.execute_unprepared(&format!(
+            "UPDATE event_version SET version = version + 1 WHERE id = 1 + ({attempt} + pg_backend_pid()) % 16"
+        ))
+        .await
+        .unwrap();
+        let body = event("gera", &format!("Während einer offenen Transaktion {attempt}"), "2027-05-01T10:00");
+        let mut write = std::pin::pin!(app.send_json(Method::POST, "/api/v1/events", Some(&token), Some(&body)));
+        let finished = loop {
+            tokio::select! {
+                (status, body) = &mut write => break Some((status, body)),
+                () = tokio::time::sleep(std::time::Duration::from_millis(20)) => {
+                    if waits_for_a_lock(&own).await {
+                        break None;
+                    }
+                }
+            }
+        };
+        match finished {
+            Some((status, body)) => {
+                assert_eq!(status, 201, "{body}");
+                version += 1;
+                assert_eq!(store.events().version().await.unwrap(), version, "the open raise is not counted yet");
+                held.commit().await.unwrap();
+                version += 1;
+                assert_eq!(store.events().version().await.unwrap(), version, "the version is the sum of the rows");
+                return;
+            }
+            None => {
+                // The same row: let go, the write finishes, try another row.
+                held.rollback().await.unwrap();
+                let (status, body) = write.await;
+                assert_eq!(status, 201, "{body}");
+                version += 1;
+            }
+        }
+    }
+    panic!("five writes in a row waited for another connection's open transaction");
+}
+
+/// Whether a backend of this database waits for a lock (here: the row our transaction holds).
+async fn waits_for_a_lock(db: &sea_orm::DatabaseConnection) -> bool {
+    use sea_orm::ConnectionTrait as _;
+    let sql = "SELECT count(*)::bigint AS n FROM pg_stat_activity \
+               WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+    row.try_get::<i64>("", "n").unwrap() > 0
+}
