@@ -3,10 +3,8 @@
 //! DELETE on the table.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::sea_query::{Expr, InsertStatement, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use crate::entity::{audit_log, municipality};
@@ -78,22 +76,49 @@ pub(crate) async fn record_raw(
     action: &'static str,
     changes: serde_json::Value,
 ) -> Result<(), StorageError> {
-    audit_log::ActiveModel {
-        at: Set(Utc::now()),
-        actor_user_id: Set(actor.user_id),
-        actor_token_id: Set(actor.token_id),
-        actor: Set(actor.label.clone()),
-        municipality_id: Set(municipality_id),
-        entity_type: Set(entity_type.to_owned()),
-        entity_id: Set(entity_id),
-        action: Set(action.to_owned()),
-        changes: Set(changes.to_string()),
-        ip: Set(actor.ip.clone()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let insert = entry_insert(actor, municipality_id, entity_type, Expr::val(entity_id), action, &changes);
+    db.execute(&insert).await?;
     Ok(())
+}
+
+/// The insert of one audit entry. The entity id is an expression, so that a batch of
+/// statements can name the row its previous statement inserted (`last_insert_rowid()`).
+pub(crate) fn entry_insert(
+    actor: &Actor,
+    municipality_id: Option<i64>,
+    entity_type: &'static str,
+    entity_id: Expr,
+    action: &'static str,
+    changes: &serde_json::Value,
+) -> InsertStatement {
+    use audit_log::Column as C;
+    let mut q = Query::insert();
+    q.into_table(audit_log::Entity)
+        .columns([
+            C::At,
+            C::ActorUserId,
+            C::ActorTokenId,
+            C::Actor,
+            C::MunicipalityId,
+            C::EntityType,
+            C::EntityId,
+            C::Action,
+            C::Changes,
+            C::Ip,
+        ])
+        .values_panic([
+            Expr::val(Utc::now()),
+            Expr::val(actor.user_id),
+            Expr::val(actor.token_id),
+            Expr::val(actor.label.clone()),
+            Expr::val(municipality_id),
+            Expr::val(entity_type),
+            entity_id,
+            Expr::val(action),
+            Expr::val(changes.to_string()),
+            Expr::val(actor.ip.clone()),
+        ]);
+    q
 }
 
 /// Which part of the log to read.

@@ -360,10 +360,8 @@ struct OwnedNew {
 }
 
 impl OwnedNew {
-    /// Inserts the event, its changed occurrences and the audit entry (not the counter, not
-    /// the commit: the caller's).
-    async fn insert(&self, txn: &sea_orm::DatabaseTransaction) -> Result<event::Model, StorageError> {
-        let now = Utc::now();
+    /// The new row (without its id).
+    fn row(&self, now: DateTime<Utc>) -> event::ActiveModel {
         let mut a = event::ActiveModel {
             municipality_id: Set(self.scope.id),
             uid: Set(self.uid.clone()),
@@ -380,30 +378,70 @@ impl OwnedNew {
             ..Default::default()
         };
         fill(&mut a, &self.draft);
-        let row = match a.insert(txn).await {
+        a
+    }
+
+    fn conflict(&self) -> StorageError {
+        StorageError::Conflict(format!(
+            "an event with the UID {:?} already exists in {}: update it instead",
+            self.uid, self.scope.slug
+        ))
+    }
+
+    fn audit(&self) -> Change<'_> {
+        Change {
+            municipality: Some(&self.scope),
+            entity_type: "event",
+            entity_id: None,
+            action: "create",
+            changes: summary(&self.draft, self.status),
+        }
+    }
+
+    /// Inserts the event, its changed occurrences and the audit entry (not the counter, not
+    /// the commit: the caller's).
+    async fn insert(&self, txn: &sea_orm::DatabaseTransaction) -> Result<event::Model, StorageError> {
+        let row = match self.row(Utc::now()).insert(txn).await {
             Ok(r) => r,
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StorageError::Conflict(format!(
-                    "an event with the UID {:?} already exists in {}: update it instead",
-                    self.uid, self.scope.slug
-                )));
-            }
+            Err(e) if is_unique_violation(&e) => return Err(self.conflict()),
             Err(e) => return Err(e.into()),
         };
         insert_overrides(txn, row.id, &self.draft).await?;
-        record(
-            txn,
-            &self.actor,
-            Change {
-                municipality: Some(&self.scope),
-                entity_type: "event",
-                entity_id: Some(row.id.to_string()),
-                action: "create",
-                changes: summary(&self.draft, self.status),
-            },
-        )
-        .await?;
+        record(txn, &self.actor, Change { entity_id: Some(row.id.to_string()), ..self.audit() }).await?;
         Ok(row)
+    }
+
+    /// The same as [`OwnedNew::insert`] as one batch of statements for a group commit on
+    /// SQLite, so that the write is one trip to the connection's thread; `Steps` when the
+    /// event has changed occurrences (they need its id).
+    fn grouped(self) -> crate::db::GroupedWork<event::Model> {
+        use crate::db::GroupedWork;
+        use sea_orm::{DbBackend, FromQueryResult as _, QueryTrait as _};
+        if !self.draft.overrides.is_empty() {
+            return GroupedWork::Steps(Box::new(move |txn| Box::pin(async move { self.insert(txn).await })));
+        }
+        let mut insert = event::Entity::insert(self.row(Utc::now()));
+        insert.query().returning_all();
+        let change = self.audit();
+        // The audit entry names the row the statement before it inserted.
+        let audit = crate::audit::entry_insert(
+            &self.actor,
+            Some(self.scope.id),
+            change.entity_type,
+            Expr::cust("CAST(last_insert_rowid() AS TEXT)"),
+            change.action,
+            &change.changes,
+        );
+        let statements = vec![insert.build(DbBackend::Sqlite), DbBackend::Sqlite.build(&audit)];
+        let conflict = self.conflict();
+        GroupedWork::Batch {
+            statements,
+            read: Box::new(|rows| {
+                let row = rows.first().ok_or_else(|| StorageError::Db(sea_orm::DbErr::RecordNotInserted))?;
+                Ok(event::Model::from_query_result(row, "")?)
+            }),
+            refused: Box::new(move |e| if is_unique_violation(&e) { conflict } else { e.into() }),
+        }
     }
 }
 
@@ -454,7 +492,7 @@ impl Events<'_> {
             actor: actor.clone(),
         };
         let row = if self.gate.groups() {
-            self.gate.grouped(VERSION, Box::new(move |txn| Box::pin(async move { owned.insert(txn).await }))).await?
+            self.gate.grouped(VERSION, owned.grouped()).await?
         } else {
             let (_turn, txn) = self.gate.begin(self.db).await?;
             let row = owned.insert(&txn).await?;
