@@ -181,6 +181,23 @@ def build(work):
         entry["met"] = all(t["met"] for t in entry["targets"] if t["met"] is not None)
         out_routes.append(entry)
 
+    # The catch-up after each run's durable write: how many events the run stored (wrk and oha
+    # answers that were not errors) and how long the calendar and the search took them in.
+    catchup = []
+    catchup_file = work / "raw" / "catchup.tsv"
+    lines = catchup_file.read_text().splitlines() if catchup_file.exists() else []
+    for line in lines:
+        label, calendar_ms, search_ms = line.split("\t")
+        if label == "warm-up":
+            continue
+        run = int(label)
+        written = 0
+        for name, r in rows.items():
+            if any(rt["name"] == name and rt["class"] == "write" for rt in routes):
+                for m in (r["server-closed"][run - 1 : run] + r["server-open"][run - 1 : run]):
+                    written += (m["requests"] or 0) - m["errors"]
+        catchup.append({"run": run, "events": written, "calendar_ms": int(calendar_ms), "search_ms": int(search_ms)})
+
     startup = spread(numbers(meta.get("startup_ms", "")))
     idle = spread([v / 1024 for v in numbers(meta.get("idle_rss_kib", ""))])
     result = {
@@ -210,6 +227,7 @@ def build(work):
             "peak": int(meta.get("peak_rss_kib", 0)) / 1024,
         },
         "fsync_per_s": fsync,
+        "catch_up_after_write": catchup,
         "routes": out_routes,
     }
     return result
@@ -325,6 +343,14 @@ def markdown(res):
         f"- fsync rate of the data disk (4 KiB append + fsync): {fmt_spread(fs)} /s — the limit the durable-write "
         "route will be compared with (target ≥ 80 %)"
     )
+    for c in res.get("catch_up_after_write", []):
+        total = (c["calendar_ms"] + c["search_ms"]) / 1000
+        rate = f", {c['events'] / total:,.0f} events/s" if total > 0 else ""
+        lines.append(
+            f"- catch-up after the write route, run {c['run']}: {c['events']:,} new events taken into the calendar index "
+            f"in {c['calendar_ms']:,} ms and into the search index in {c['search_ms']:,} ms{rate} "
+            "(measured alone, before the next route)"
+        )
     errs = [
         f"{e['name']} {n} ({side})" for e in res["routes"] for side, n in e["errors"].items() if n
     ]
