@@ -15,6 +15,7 @@ mod m20261207_000008_counter_shards;
 
 /// How many rows each change counter table (`event_version`, `service_version`) has, ids 1 to
 /// this: a write raises the row of its connection (see `m20261207_000008_counter_shards`).
+/// Raising it needs a migration that adds the rows.
 pub const COUNTER_SHARDS: i32 = 16;
 
 /// Applies the migrations in order.

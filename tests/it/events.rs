@@ -1174,7 +1174,10 @@ async fn an_open_write_does_not_hold_up_the_next() {
     // writes. The app's connection may fall on the same row (its process id, modulo 16): then
     // it waits for our lock, which PostgreSQL shows; we let go and try with another row.
     for attempt in 0..5 {
-        let own = Database::connect(url.as_str()).await.unwrap();
+        // Two connections: the held transaction's and one for looking.
+        let own =
+            Database::connect(sea_orm::ConnectOptions::new(url.as_str()).max_connections(2).to_owned()).await.unwrap();
+        let rows = counter_rows(&own).await;
         let held = own.begin().await.unwrap();
         held.execute_unprepared(&format!(
             "UPDATE event_version SET version = version + 1 WHERE id = 1 + ({attempt} + pg_backend_pid()) % 16"
@@ -1196,6 +1199,11 @@ async fn an_open_write_does_not_hold_up_the_next() {
         match finished {
             Some((status, body)) => {
                 assert_eq!(status, 201, "{body}");
+                // The write raised the row of the app's backend that ran it (not a shared one).
+                let raised = rows_raised_since(&own, &rows).await;
+                let app_rows = app_backend_rows(&own, &held).await;
+                assert_eq!(raised.len(), 1, "one row raised: {raised:?}");
+                assert!(app_rows.contains(&raised[0]), "row {} is no app backend's ({app_rows:?})", raised[0]);
                 version += 1;
                 assert_eq!(store.events().version().await.unwrap(), version, "the open raise is not counted yet");
                 held.commit().await.unwrap();
@@ -1213,6 +1221,39 @@ async fn an_open_write_does_not_hold_up_the_next() {
         }
     }
     panic!("five writes in a row waited for another connection's open transaction");
+}
+
+/// The rows of the event counter: (id, version).
+async fn counter_rows(db: &sea_orm::DatabaseConnection) -> Vec<(i64, i64)> {
+    use sea_orm::ConnectionTrait as _;
+    let sql = "SELECT id::bigint AS id, version FROM event_version ORDER BY id";
+    let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    rows.iter().map(|r| (r.try_get::<i64>("", "id").unwrap(), r.try_get::<i64>("", "version").unwrap())).collect()
+}
+
+/// The counter rows that rose since `before` (committed raises only).
+async fn rows_raised_since(db: &sea_orm::DatabaseConnection, before: &[(i64, i64)]) -> Vec<i64> {
+    counter_rows(db).await.into_iter().filter(|row| !before.contains(row)).map(|(id, _)| id).collect()
+}
+
+/// The counter rows of the app's backends (`1 + pid % 16`): every backend of this database
+/// but our own two connections.
+async fn app_backend_rows(db: &sea_orm::DatabaseConnection, held: &sea_orm::DatabaseTransaction) -> Vec<i64> {
+    use sea_orm::ConnectionTrait as _;
+    let own = [pid_of(db).await, pid_of(held).await];
+    let sql = "SELECT pid::bigint AS pid FROM pg_stat_activity WHERE datname = current_database()";
+    let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<i64>("", "pid").unwrap())
+        .filter(|pid| !own.contains(pid))
+        .map(|pid| 1 + pid % 16)
+        .collect()
+}
+
+async fn pid_of(db: &impl sea_orm::ConnectionTrait) -> i64 {
+    let sql = "SELECT pg_backend_pid()::bigint AS pid";
+    let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+    row.try_get::<i64>("", "pid").unwrap()
 }
 
 /// Whether a backend of this database waits for a lock (here: the row our transaction holds).

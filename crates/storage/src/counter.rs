@@ -32,7 +32,15 @@ impl Counter {
                 _ => Expr::val(1),
             }),
         );
-        db.execute(&q).await?;
+        // A raise that finds no row would be lost without a word, and other nodes would never
+        // see the change: refuse the write instead.
+        let done = db.execute(&q).await?;
+        if done.rows_affected() != 1 {
+            return Err(StorageError::Db(sea_orm::DbErr::Custom(format!(
+                "the change counter {} has no row for this connection: run the migrations",
+                self.0
+            ))));
+        }
         Ok(())
     }
 

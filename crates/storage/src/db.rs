@@ -260,8 +260,11 @@ pub(crate) enum GroupedWork<T> {
     /// Statements sent at once, wrapped in a savepoint: SQLite runs them in one trip (a write
     /// was 4 trips, and the thread hand-offs were the largest cost of the bench's write).
     Batch {
-        /// The statements, with `?` placeholders and their values in order.
-        statements: Vec<Statement>,
+        /// Makes the statements, with `?` placeholders and their values in order; called once
+        /// it is the write's turn, so that the times it stamps are those of the write (the
+        /// indexes take in changes by `updated_at`; a stamp from before a long wait in the
+        /// queue could fall behind a refresh that has already looked).
+        statements: Box<dyn FnOnce() -> Vec<Statement> + Send>,
         /// The member's result from the rows the statements returned. An error here fails
         /// the whole group: the write is already part of it.
         read: Box<dyn FnOnce(Vec<QueryResult>) -> Result<T, StorageError> + Send>,
@@ -375,6 +378,9 @@ impl WriteGate {
                     result
                 }
                 GroupedWork::Batch { statements, read, refused } => {
+                    let Ok(statements) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(statements)) else {
+                        return Err(StorageError::Db(DbErr::Custom("making a write's statements panicked".into())));
+                    };
                     match group.txn.query_all_raw(batch(statements)).await {
                         Ok(rows) => {
                             let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(rows)))

@@ -420,20 +420,22 @@ impl OwnedNew {
         if !self.draft.overrides.is_empty() {
             return GroupedWork::Steps(Box::new(move |txn| Box::pin(async move { self.insert(txn).await })));
         }
-        let mut insert = event::Entity::insert(self.row(Utc::now()));
-        insert.query().returning_all();
-        let change = self.audit();
-        // The audit entry names the row the statement before it inserted.
-        let audit = crate::audit::entry_insert(
-            &self.actor,
-            Some(self.scope.id),
-            change.entity_type,
-            Expr::cust("CAST(last_insert_rowid() AS TEXT)"),
-            change.action,
-            &change.changes,
-        );
-        let statements = vec![insert.build(DbBackend::Sqlite), DbBackend::Sqlite.build(&audit)];
         let conflict = self.conflict();
+        let statements = Box::new(move || {
+            let mut insert = event::Entity::insert(self.row(Utc::now()));
+            insert.query().returning_all();
+            let change = self.audit();
+            // The audit entry names the row the statement before it inserted.
+            let audit = crate::audit::entry_insert(
+                &self.actor,
+                Some(self.scope.id),
+                change.entity_type,
+                Expr::cust("CAST(last_insert_rowid() AS TEXT)"),
+                change.action,
+                &change.changes,
+            );
+            vec![insert.build(DbBackend::Sqlite), DbBackend::Sqlite.build(&audit)]
+        });
         GroupedWork::Batch {
             statements,
             read: Box::new(|rows| {
