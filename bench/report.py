@@ -345,7 +345,7 @@ def markdown(res):
     )
     for c in res.get("catch_up_after_write", []):
         total = (c["calendar_ms"] + c["search_ms"]) / 1000
-        rate = f", {c['events'] / total:,.0f} events/s" if total > 0 else ""
+        rate = f", {c['events'] / total:,.0f} events/s for both indexes together" if total > 0 else ""
         lines.append(
             f"- catch-up after the write route, run {c['run']}: {c['events']:,} new events taken into the calendar index "
             f"in {c['calendar_ms']:,} ms and into the search index in {c['search_ms']:,} ms{rate} "
