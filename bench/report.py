@@ -192,10 +192,10 @@ def build(work):
             continue
         run = int(label)
         written = 0
-        for name, r in rows.items():
-            if any(rt["name"] == name and rt["class"] == "write" for rt in routes):
-                for m in (r["server-closed"][run - 1 : run] + r["server-open"][run - 1 : run]):
-                    written += (m["requests"] or 0) - m["errors"]
+        for rt in routes:
+            r = rows.get(rt["name"]) if rt["class"] == "write" else None
+            for m in (r["server-closed"][run - 1 : run] + r["server-open"][run - 1 : run]) if r else []:
+                written += (m["requests"] or 0) - m["errors"]
         catchup.append({"run": run, "events": written, "calendar_ms": int(calendar_ms), "search_ms": int(search_ms)})
 
     startup = spread(numbers(meta.get("startup_ms", "")))

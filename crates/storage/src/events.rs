@@ -428,7 +428,7 @@ impl OwnedNew {
             // The audit entry names the row the statement before it inserted.
             let audit = crate::audit::entry_insert(
                 &self.actor,
-                Some(self.scope.id),
+                change.municipality.map(|m| m.id),
                 change.entity_type,
                 Expr::cust("CAST(last_insert_rowid() AS TEXT)"),
                 change.action,
