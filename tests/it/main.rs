@@ -9,5 +9,6 @@ mod page_cache;
 mod pages;
 mod services;
 mod services_staff;
+mod session_cache;
 mod staff;
 mod storage;

@@ -4,7 +4,7 @@
 use regioportal_domain::auth::{base32, totp};
 use regioportal_tests::{Browser, TestApp, create_staff};
 
-const PW: &str = "ein sehr langes passwort";
+pub(crate) const PW: &str = "ein sehr langes passwort";
 
 fn now() -> u64 {
     u64::try_from(chrono::Utc::now().timestamp()).unwrap()
@@ -17,7 +17,7 @@ fn secret_from(page: &str) -> Vec<u8> {
 }
 
 /// Signs in a platform admin through the forced enrolment; returns the browser and the secret.
-async fn admin_with_totp(app: &TestApp, email: &str) -> (Browser, Vec<u8>) {
+pub(crate) async fn admin_with_totp(app: &TestApp, email: &str) -> (Browser, Vec<u8>) {
     create_staff(&app.store, email, PW, &["platform_admin"]).await;
     let mut b = Browser::new(app);
     let res = b.login(email, PW).await;

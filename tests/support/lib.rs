@@ -131,6 +131,8 @@ pub struct Options {
     /// The page cache's time (default: off, because most tests change data through the store,
     /// which the cache of the running app does not see; the page cache tests turn it on).
     pub page_cache: Option<Duration>,
+    /// The session cache's time (default: off, for the same reason; its tests turn it on).
+    pub session_cache: Option<Duration>,
 }
 
 /// The application, running.
@@ -203,6 +205,7 @@ impl TestApp {
             trusted_proxies: opts.trusted_proxies.clone(),
             sessions: regioportal_storage::SessionPolicy::default(),
             page_cache_ttl: opts.page_cache.unwrap_or_default(),
+            session_cache_ttl: opts.session_cache.unwrap_or_default(),
         };
         let running = server::start(listener, store.clone(), config, false).expect("start");
         let client = reqwest::Client::builder()
@@ -254,6 +257,7 @@ impl TestApp {
             trusted_proxies: vec![],
             sessions: regioportal_storage::SessionPolicy::default(),
             page_cache_ttl: self.opts.page_cache.unwrap_or_default(),
+            session_cache_ttl: self.opts.session_cache.unwrap_or_default(),
         };
         let running = server::start(listener, store.clone(), config, false).expect("start");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");

@@ -119,6 +119,10 @@ struct ServeArgs {
     /// (0 turns the cache off); changes made on this node show at once, others within this time.
     #[arg(long, env = "REGIOPORTAL_PAGE_CACHE", default_value = "1")]
     page_cache: String,
+    /// Seconds a signed-in staff session is taken from memory instead of the database (0 turns
+    /// it off, at most 10); a session ended on this node ends at once, on another within this time.
+    #[arg(long, env = "REGIOPORTAL_SESSION_CACHE", default_value = "1")]
+    session_cache: String,
     /// Sender of mails [default: Regioportal <noreply@HOST of the base URL>]
     #[arg(long, env = "REGIOPORTAL_MAIL_FROM")]
     mail_from: Option<String>,
@@ -289,6 +293,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
     let request_timeout = config::seconds("REGIOPORTAL_REQUEST_TIMEOUT", &args.request_timeout)?;
     let body_limit = config::size("REGIOPORTAL_BODY_LIMIT", &args.body_limit)?;
     let page_cache_ttl = config::page_cache("REGIOPORTAL_PAGE_CACHE", &args.page_cache)?;
+    let session_cache_ttl = config::session_cache("REGIOPORTAL_SESSION_CACHE", &args.session_cache)?;
     let smtp = match args.smtp_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(url) => Some(regioportal_web::mail::SmtpRelay::parse(url).map_err(ConfigError)?),
         None => None,
@@ -327,6 +332,7 @@ async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), ConfigError> 
         trusted_proxies,
         sessions: regioportal_storage::SessionPolicy::default(),
         page_cache_ttl,
+        session_cache_ttl,
     };
     let running = server::start(listener, store.clone(), config, true)?;
     tracing::info!(address = %addr, url = %base_url.as_str(), database = %url.redacted(), "serving");

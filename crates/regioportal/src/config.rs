@@ -104,6 +104,19 @@ pub fn page_cache(name: &str, value: &str) -> Result<Duration, ConfigError> {
     }
 }
 
+/// Parses the session cache's time: whole seconds from 0 (off) up to
+/// [`regioportal_web::staff::session_cache::MAX_TTL`], since it bounds how long a session ended
+/// on another node still works here.
+pub fn session_cache(name: &str, value: &str) -> Result<Duration, ConfigError> {
+    let max = regioportal_web::staff::session_cache::MAX_TTL.as_secs();
+    match value.trim().parse::<u64>() {
+        Ok(s) if s <= max => Ok(Duration::from_secs(s)),
+        _ => Err(ConfigError(format!(
+            "{name} {value:?} is not a number of seconds between 0 (no session cache) and {max}; the default is 1"
+        ))),
+    }
+}
+
 /// Parses a size like `1MiB`, `512KiB` or a number of bytes.
 pub fn size(name: &str, value: &str) -> Result<usize, ConfigError> {
     let v = value.trim();

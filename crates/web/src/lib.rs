@@ -95,6 +95,9 @@ pub struct WebConfig {
     /// How long a public page is served from the page cache to visitors without a session
     /// (zero: never; see [`page_cache`]).
     pub page_cache_ttl: Duration,
+    /// How long a signed-in session is taken from memory instead of the database (zero: never;
+    /// see [`staff::session_cache`]).
+    pub session_cache_ttl: Duration,
 }
 
 /// Shared state of all handlers.
@@ -126,6 +129,8 @@ pub struct Inner {
     pub files: Arc<dyn regioportal_storage::FileStore>,
     /// Whole public pages for visitors without a session.
     pub page_cache: page_cache::PageCache,
+    /// Signed-in sessions with their accounts, briefly.
+    pub sessions: staff::session_cache::SessionCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -148,6 +153,7 @@ impl AppState {
             services: services::CatalogCache::default(),
             search: services::search::SiteSearch::new()?,
             page_cache: page_cache::PageCache::new(config.page_cache_ttl),
+            sessions: staff::session_cache::SessionCache::new(config.session_cache_ttl),
             files: Arc::new(
                 regioportal_storage::DiskStore::new(config.data_dir.join("files")).map_err(|e| e.to_string())?,
             ),

@@ -78,6 +78,16 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
          # TYPE regioportal_page_cache_bytes gauge\n\
          regioportal_page_cache_bytes {bytes}\n"
     ));
+    let (hits, misses, held) = state.sessions.stats();
+    body.push_str(&format!(
+        "# HELP regioportal_session_cache_answers_total Staff sessions taken from the session cache (hit) or read from the database into it (miss).\n\
+         # TYPE regioportal_session_cache_answers_total counter\n\
+         regioportal_session_cache_answers_total{{result=\"hit\"}} {hits}\n\
+         regioportal_session_cache_answers_total{{result=\"miss\"}} {misses}\n\
+         # HELP regioportal_session_cache_sessions Sessions held by the session cache.\n\
+         # TYPE regioportal_session_cache_sessions gauge\n\
+         regioportal_session_cache_sessions {held}\n"
+    ));
     let mut res = body.into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));

@@ -13,6 +13,7 @@
 //! - Every state-changing request on this node (any method but `GET`, `HEAD`, `OPTIONS`) that
 //!   is not refused as a client error empties the cache once it is answered — or when it is
 //!   given up (timeout, panic, closed connection) — so an editor sees their change at once.
+//!   The same moment empties the session cache ([`crate::staff::session_cache`]).
 //!   Entries are also stamped with the store's local change counters of events and the
 //!   directory, which this node's background work (the feed poller) raises too. An entry
 //!   rendered while a change was being committed carries the older stamp and is never served.
@@ -131,13 +132,15 @@ impl PageCache {
     }
 }
 
-/// Empties the cache when dropped, if still asked to.
-struct Forget<'a>(&'a PageCache, bool);
+/// Empties the page cache and the session cache ([`crate::staff::session_cache`]) when
+/// dropped, if still asked to.
+struct Forget<'a>(&'a crate::Inner, bool);
 
 impl Drop for Forget<'_> {
     fn drop(&mut self) {
         if self.1 {
-            self.0.invalidate();
+            self.0.page_cache.invalidate();
+            self.0.sessions.invalidate();
         }
     }
 }
@@ -185,7 +188,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         // After the answer, when the change is committed; also when the request is given up
         // half-way (a grouped write still commits). Not after a refusal (4xx): nothing changed,
         // and anyone could otherwise switch the cache off with bad requests.
-        let mut forget = Forget(cache, true);
+        let mut forget = Forget(&state, true);
         let res = next.run(req).await;
         forget.1 = !res.status().is_client_error();
         return res;

@@ -329,6 +329,9 @@ pub(crate) async fn totp_form(
         None => {
             let fresh = base32::encode(&random_bytes::<{ totp::SECRET_LEN }>());
             state.store.staff().start_totp(staff.user.id, &fresh).await?;
+            // A change made by a page view: the cached account would still show no secret,
+            // and the next view would make another one.
+            state.sessions.invalidate();
             fresh
         }
     };

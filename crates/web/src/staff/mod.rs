@@ -23,6 +23,7 @@ pub(crate) mod login;
 pub(crate) mod offices;
 pub(crate) mod services;
 pub mod session;
+pub mod session_cache;
 
 pub use session::Staff;
 

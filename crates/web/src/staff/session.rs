@@ -121,6 +121,15 @@ pub struct AnySession {
 async fn load(parts: &Parts, state: &AppState) -> Result<Option<AnySession>, AppError> {
     let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(None) };
     let now = Utc::now();
+    let ip = client_ip(parts, &state.config.trusted_proxies);
+    let hash = regioportal_storage::secrets::token_hash(token);
+    // Only page views take the session from memory: a change (any other method) is always
+    // authorised by the database's current state, on every node.
+    let view = matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD);
+    if view && let Some((session, user)) = state.sessions.get(&hash, state.config.sessions, now) {
+        return Ok(Some(AnySession { user, session, token: token.to_owned(), ip }));
+    }
+    let ticket = state.sessions.ticket();
     let Some(session) = state.store.sessions().lookup(token, state.config.sessions, now).await? else {
         return Ok(None);
     };
@@ -129,7 +138,7 @@ async fn load(parts: &Parts, state: &AppState) -> Result<Option<AnySession>, App
         state.store.sessions().end(token).await?;
         return Ok(None);
     }
-    let ip = client_ip(parts, &state.config.trusted_proxies);
+    state.sessions.put(ticket, hash, &session, &user);
     Ok(Some(AnySession { user, session, token: token.to_owned(), ip }))
 }
 
