@@ -97,7 +97,7 @@ pub async fn ics_feed(
 ) -> Result<Response, AppError> {
     let snap = state.directory.get(&state.store).await?;
     let all: Vec<_> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
-    state.calendar.ensure_fresh(&state.store, &all).await?;
+    super::fresh_calendar(&state, &all).await?;
     let versions = state.calendar.versions();
     // A feed without `from` starts 90 days back from today: the day belongs to the key.
     let key = format!("{}|{}", super::today(), uri.query().unwrap_or_default());

@@ -569,13 +569,26 @@ impl CalendarIndex {
         Ok(())
     }
 
+    /// Whether [`ensure_fresh`](Self::ensure_fresh) has anything to do: a change through this
+    /// node, a new day, or the look for other nodes' changes (at most every [`POLL`]).
+    pub fn refresh_due(&self, store: &Store) -> bool {
+        let (local_stale, poll_due) = self.due(store, &self.snapshot(), super::today());
+        local_stale || poll_due
+    }
+
+    fn due(&self, store: &Store, snap: &Snapshot, today: NaiveDate) -> (bool, bool) {
+        let local_stale = snap.day.is_none() || snap.local != store.events().local_version() || snap.day != Some(today);
+        let poll_due = self.polled.lock().map(|p| p.is_none_or(|t| t.elapsed() >= POLL)).unwrap_or(true);
+        (local_stale, poll_due)
+    }
+
     /// Makes sure the index reflects every change this process made, and (at most every
-    /// [`POLL`]) the changes of other nodes.
+    /// [`POLL`]) the changes of other nodes. Requests call it through
+    /// [`super::fresh_calendar`], which runs it in a task of its own.
     pub async fn ensure_fresh(&self, store: &Store, scopes: &[TenantScope]) -> Result<(), StorageError> {
         let today = super::today();
         let snap = self.snapshot();
-        let local_stale = snap.day.is_none() || snap.local != store.events().local_version() || snap.day != Some(today);
-        let poll_due = self.polled.lock().map(|p| p.is_none_or(|t| t.elapsed() >= POLL)).unwrap_or(true);
+        let (local_stale, poll_due) = self.due(store, &snap, today);
         if !local_stale && !poll_due {
             return Ok(());
         }

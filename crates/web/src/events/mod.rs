@@ -311,6 +311,21 @@ pub fn occurrence_day(o: &EventOccurrence) -> NaiveDate {
     }
 }
 
+/// Brings the calendar index up to date (see [`index::CalendarIndex::ensure_fresh`]) in a task
+/// of its own, which the request waits for: when the request is given up (the visitor leaves,
+/// the request timeout strikes), a refresh that takes in a mass import still finishes instead
+/// of being thrown away and started again by the next visitor.
+pub async fn fresh_calendar(state: &crate::AppState, scopes: &[TenantScope]) -> Result<(), crate::error::AppError> {
+    if !state.calendar.refresh_due(&state.store) {
+        return Ok(());
+    }
+    let (state, scopes) = (state.clone(), scopes.to_vec());
+    tokio::spawn(async move { state.calendar.ensure_fresh(&state.store, &scopes).await })
+        .await
+        .map_err(|e| crate::error::AppError::bug(format!("the calendar refresh stopped: {e}")))??;
+    Ok(())
+}
+
 /// The page of a window: from the in-memory index when it can answer, else from the database.
 pub async fn window(
     state: &crate::AppState,
@@ -320,7 +335,7 @@ pub async fn window(
     limit: usize,
 ) -> Result<index::WindowPage, crate::error::AppError> {
     let all: Vec<TenantScope> = snap.municipalities.iter().map(|m| m.scope().clone()).collect();
-    state.calendar.ensure_fresh(&state.store, &all).await?;
+    fresh_calendar(state, &all).await?;
     if let Some(page) = state.calendar.page(&q.scopes, &q.filter, q.from, q.to, cursor, limit) {
         return page.map_err(|e| crate::error::AppError::field("to", e.to_string()));
     }

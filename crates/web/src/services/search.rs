@@ -7,7 +7,7 @@
 //! change on any node shows in the search within about a second.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -93,16 +93,24 @@ impl SiteSearch {
         self.marks.lock().is_ok_and(|m| m.events_built && m.catalog.is_some())
     }
 
-    /// The index, brought up to date with the catalog and the events first.
+    /// (catalogue indexed, this node's events indexed, events to look at).
+    fn due(&self, store: &Store, catalog: &Catalog) -> Result<(bool, bool, bool), AppError> {
+        let m = self.marks.lock().map_err(|_| poisoned())?;
+        let catalog_ok = m.catalog == Some((catalog.version, catalog.local));
+        let local_stale = !m.events_built || m.events_local != store.events().local_version();
+        let poll_due = m.polled.is_none_or(|t| t.elapsed() >= super::POLL);
+        Ok((catalog_ok, local_stale, local_stale || poll_due))
+    }
+
+    /// Whether [`ensure_fresh`](Self::ensure_fresh) has anything to do.
+    pub fn refresh_due(&self, store: &Store, catalog: &Catalog) -> bool {
+        !self.due(store, catalog).is_ok_and(|(catalog_ok, _, events_due)| catalog_ok && !events_due)
+    }
+
+    /// The index, brought up to date with the catalog and the events first. Requests call it
+    /// through [`fresh_search`], which runs it in a task of its own.
     pub async fn ensure_fresh(&self, store: &Store, snap: &Snapshot, catalog: &Catalog) -> Result<(), AppError> {
-        let events = store.events();
-        let (catalog_ok, local_stale, events_due) = {
-            let m = self.marks.lock().map_err(|_| poisoned())?;
-            let catalog_ok = m.catalog == Some((catalog.version, catalog.local));
-            let local_stale = !m.events_built || m.events_local != events.local_version();
-            let poll_due = m.polled.is_none_or(|t| t.elapsed() >= super::POLL);
-            (catalog_ok, local_stale, local_stale || poll_due)
-        };
+        let (catalog_ok, local_stale, events_due) = self.due(store, catalog)?;
         if catalog_ok && !events_due {
             return Ok(());
         }
@@ -353,16 +361,28 @@ fn search_error(e: regioportal_search::SearchError) -> AppError {
     AppError::bug(format!("the search index failed: {e}"))
 }
 
+/// Brings the search index up to date (see [`SiteSearch::ensure_fresh`]) in a task of its
+/// own, which the request waits for: a catch-up that the request gives up still finishes.
+pub async fn fresh_search(state: &AppState, snap: &Arc<Snapshot>, catalog: &Arc<Catalog>) -> Result<(), AppError> {
+    if !state.search.refresh_due(&state.store, catalog) {
+        return Ok(());
+    }
+    let (state, snap, catalog) = (state.clone(), snap.clone(), catalog.clone());
+    tokio::spawn(async move { state.search.ensure_fresh(&state.store, &snap, &catalog).await })
+        .await
+        .map_err(|e| AppError::bug(format!("the search refresh stopped: {e}")))?
+}
+
 /// The ids of the services matching `q`, best first (for the API).
 pub async fn service_hits(
     state: &AppState,
-    snap: &Snapshot,
+    snap: &Arc<Snapshot>,
     m: Option<&MunicipalityRecord>,
     q: &str,
     limit: usize,
 ) -> Result<Vec<i64>, AppError> {
     let catalog = state.services.get(&state.store, snap).await?;
-    state.search.ensure_fresh(&state.store, snap, &catalog).await?;
+    fresh_search(state, snap, &catalog).await?;
     let slug = m.map(|m| m.slug().as_str().to_owned());
     let related: Vec<&str> = m.and_then(|m| m.parent.as_ref()).map(|p| p.as_str()).into_iter().collect();
     let r = state.search.search(&SearchQuery {
@@ -461,7 +481,7 @@ async fn search_page(
         })
     });
     let citizen_record = citizen.as_ref().and_then(|c| snap.by_slug(c.as_str()));
-    state.search.ensure_fresh(&state.store, &snap, &catalog).await?;
+    fresh_search(&state, &snap, &catalog).await?;
     let t = state.i18n.tr(ctx.locale);
     let q = p.q.clone().unwrap_or_default();
     let art = p.art.clone().unwrap_or_default();
