@@ -1264,3 +1264,56 @@ async fn waits_for_a_lock(db: &sea_orm::DatabaseConnection) -> bool {
     let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
     row.try_get::<i64>("", "n").unwrap() > 0
 }
+
+/// A gauge of `/metrics`.
+async fn gauge(app: &TestApp, name: &str) -> u64 {
+    let (_, metrics) = app.get_text("/metrics").await;
+    let prefix = format!("{name} ");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .unwrap_or_else(|| panic!("{name} in /metrics"))
+        .parse()
+        .expect("a number")
+}
+
+#[tokio::test]
+async fn a_catch_up_the_request_gives_up_still_finishes() {
+    // The request timeout strikes while the calendar takes in a mass import; the refresh runs
+    // in a task of its own and finishes anyway (before, the work was thrown away and the next
+    // visitor started again).
+    let app = TestApp::spawn_with(regioportal_tests::Options {
+        request_timeout: Some(std::time::Duration::from_millis(50)),
+        ..Default::default()
+    })
+    .await;
+    let before = gauge(&app, "regioportal_calendar_events").await;
+    let scope = app.store.municipalities().by_slug("gera").await.unwrap().unwrap();
+    let many: Vec<_> = (0..5000)
+        .map(|n| {
+            let input = regioportal_domain::events::DraftInput {
+                title: format!("Nachzügler {n}"),
+                start: format!("2027-10-01T{:02}:{:02}", 8 + n % 12, n % 60),
+                categories: vec!["markt".to_owned()],
+                venue: regioportal_domain::events::Venue { name: "Markt".to_owned(), ..Default::default() },
+                ..Default::default()
+            };
+            let draft = regioportal_domain::events::EventDraft::parse(&input).unwrap();
+            (draft, regioportal_domain::events::EventStatus::Published)
+        })
+        .collect();
+    app.store.events().insert_many(scope.scope(), &many, &regioportal_storage::Actor::cli()).await.unwrap();
+    let (status, _) = app.get_text("/gera/veranstaltungen").await;
+    assert_eq!(status, 408, "the premise: the catch-up takes longer than the request may");
+    // Nothing else asks for the calendar: only the refresh the request started can take them in.
+    let mut held = 0;
+    for _ in 0..300 {
+        held = gauge(&app, "regioportal_calendar_events").await;
+        if held == before + 5000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(held, before + 5000, "the calendar index took in every event");
+    app.stop().await.unwrap();
+}

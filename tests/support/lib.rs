@@ -131,6 +131,8 @@ pub struct Options {
     /// The page cache's time (default: off, because most tests change data through the store,
     /// which the cache of the running app does not see; the page cache tests turn it on).
     pub page_cache: Option<Duration>,
+    /// How long a request may take before it is answered with 408 (default 10 s).
+    pub request_timeout: Option<Duration>,
     /// The session cache's time (default: off, for the same reason; its tests turn it on).
     pub session_cache: Option<Duration>,
 }
@@ -194,7 +196,7 @@ impl TestApp {
             allow_private_feeds: true,
             base_url: BaseUrl::parse(&base_url).expect("base url"),
             hosts: HostMap::parse(opts.hosts.unwrap_or_default()).expect("host map"),
-            request_timeout: Duration::from_secs(10),
+            request_timeout: opts.request_timeout.unwrap_or(Duration::from_secs(10)),
             body_limit: opts.body_limit.unwrap_or(1024 * 1024),
             data_dir: data_dir.path().to_owned(),
             mail: regioportal_web::mail::MailConfig {
@@ -246,7 +248,7 @@ impl TestApp {
             allow_private_feeds: true,
             base_url: BaseUrl::parse(&format!("http://{addr}")).expect("base url"),
             hosts: HostMap::default(),
-            request_timeout: Duration::from_secs(10),
+            request_timeout: self.opts.request_timeout.unwrap_or(Duration::from_secs(10)),
             body_limit: 1024 * 1024,
             data_dir: self.data_dir.path().to_owned(),
             mail: regioportal_web::mail::MailConfig {

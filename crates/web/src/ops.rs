@@ -78,6 +78,15 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
          # TYPE regioportal_page_cache_bytes gauge\n\
          regioportal_page_cache_bytes {bytes}\n"
     ));
+    let (events, occurrences) = state.calendar.size();
+    body.push_str(&format!(
+        "# HELP regioportal_calendar_events Public events held by the calendar index.\n\
+         # TYPE regioportal_calendar_events gauge\n\
+         regioportal_calendar_events {events}\n\
+         # HELP regioportal_calendar_occurrences Occurrences held by the calendar index.\n\
+         # TYPE regioportal_calendar_occurrences gauge\n\
+         regioportal_calendar_occurrences {occurrences}\n"
+    ));
     let (hits, misses, held) = state.sessions.stats();
     body.push_str(&format!(
         "# HELP regioportal_session_cache_answers_total Staff sessions taken from the session cache (hit) or read from the database into it (miss).\n\
