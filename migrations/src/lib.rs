@@ -12,6 +12,7 @@ mod m20261207_000005_event_token_owner;
 mod m20261207_000006_neighbours;
 mod m20261207_000007_archive;
 mod m20261207_000008_counter_shards;
+mod m20261207_000009_event_live_index;
 
 /// How many rows each change counter table (`event_version`, `service_version`) has, ids 1 to
 /// this: a write raises the row of its connection (see `m20261207_000008_counter_shards`).
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000006_neighbours::Migration),
             Box::new(m20261207_000007_archive::Migration),
             Box::new(m20261207_000008_counter_shards::Migration),
+            Box::new(m20261207_000009_event_live_index::Migration),
         ]
     }
 }
