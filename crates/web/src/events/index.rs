@@ -59,16 +59,25 @@ pub(crate) enum Patience {
 }
 
 /// The turn to refresh an index, or `None` when the request should answer from the index as
-/// it is.
+/// it is. The guard is owned, so that the request can hand it to the task doing the work.
 pub(crate) async fn refresh_turn(
-    lock: &tokio::sync::Mutex<()>,
+    lock: &Arc<tokio::sync::Mutex<()>>,
     patience: Patience,
-) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+) -> Option<tokio::sync::OwnedMutexGuard<()>> {
     match patience {
-        Patience::None => lock.try_lock().ok(),
-        Patience::Brief => tokio::time::timeout(LOCAL_WAIT, lock.lock()).await.ok(),
-        Patience::Full => Some(lock.lock().await),
+        Patience::None => lock.clone().try_lock_owned().ok(),
+        Patience::Brief => tokio::time::timeout(LOCAL_WAIT, lock.clone().lock_owned()).await.ok(),
+        Patience::Full => Some(lock.clone().lock_owned().await),
     }
+}
+
+/// A request's turn to refresh the calendar index (see [`CalendarIndex::turn`]).
+#[derive(Debug)]
+pub struct CalendarTurn {
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+    /// The shared version of the snapshot the request found stale.
+    seen_version: i64,
+    poll_due: bool,
 }
 
 /// What a list shows of an event.
@@ -277,7 +286,7 @@ struct Snapshot {
 #[derive(Debug, Default)]
 pub struct CalendarIndex {
     current: RwLock<Arc<Snapshot>>,
-    refresh: tokio::sync::Mutex<()>,
+    refresh: Arc<tokio::sync::Mutex<()>>,
     polled: std::sync::Mutex<Option<Instant>>,
 }
 
@@ -569,13 +578,6 @@ impl CalendarIndex {
         Ok(())
     }
 
-    /// Whether [`ensure_fresh`](Self::ensure_fresh) has anything to do: a change through this
-    /// node, a new day, or the look for other nodes' changes (at most every [`POLL`]).
-    pub fn refresh_due(&self, store: &Store) -> bool {
-        let (local_stale, poll_due) = self.due(store, &self.snapshot(), super::today());
-        local_stale || poll_due
-    }
-
     fn due(&self, store: &Store, snap: &Snapshot, today: NaiveDate) -> (bool, bool) {
         let local_stale = snap.day.is_none() || snap.local != store.events().local_version() || snap.day != Some(today);
         let poll_due = self.polled.lock().map(|p| p.is_none_or(|t| t.elapsed() >= POLL)).unwrap_or(true);
@@ -583,32 +585,49 @@ impl CalendarIndex {
     }
 
     /// Makes sure the index reflects every change this process made, and (at most every
-    /// [`POLL`]) the changes of other nodes. Requests call it through
-    /// [`super::fresh_calendar`], which runs it in a task of its own.
+    /// [`POLL`]) the changes of other nodes: [`turn`](Self::turn), then
+    /// [`refresh`](Self::refresh). Requests call them through [`super::fresh_calendar`], which
+    /// runs the refresh in a task of its own.
     pub async fn ensure_fresh(&self, store: &Store, scopes: &[TenantScope]) -> Result<(), StorageError> {
+        match self.turn(store).await? {
+            Some(turn) => self.refresh(turn, store, scopes).await,
+            None => Ok(()),
+        }
+    }
+
+    /// The turn to refresh the index when it is due: at once when the index is current or
+    /// another request is refreshing it and this one need not wait (see [`Patience`]); `None`
+    /// then, and the request answers from the index as it is.
+    pub async fn turn(&self, store: &Store) -> Result<Option<CalendarTurn>, StorageError> {
         let today = super::today();
         let snap = self.snapshot();
         let (local_stale, poll_due) = self.due(store, &snap, today);
         if !local_stale && !poll_due {
-            return Ok(());
+            return Ok(None);
         }
         if !local_stale {
             if let Ok(mut p) = self.polled.lock() {
                 *p = Some(Instant::now());
             }
             if store.events().version().await? == snap.version {
-                return Ok(());
+                return Ok(None);
             }
         }
         // Not built yet: whoever builds it, the others are answered from the database meanwhile
         // rather than waiting seconds for a large calendar. Only other nodes' changes to take
         // in: the others answer from the index as it is (after a mass import elsewhere).
         let patience = if snap.day.is_none() || !local_stale { Patience::None } else { Patience::Brief };
-        let Some(_guard) = refresh_turn(&self.refresh, patience).await else { return Ok(()) };
+        let Some(guard) = refresh_turn(&self.refresh, patience).await else { return Ok(None) };
+        Ok(Some(CalendarTurn { _guard: guard, seen_version: snap.version, poll_due }))
+    }
+
+    /// Takes in what changed since the snapshot the turn was taken for.
+    pub async fn refresh(&self, turn: CalendarTurn, store: &Store, scopes: &[TenantScope]) -> Result<(), StorageError> {
+        let today = super::today();
         // Someone else may have refreshed while we waited.
         let now = self.snapshot();
         let current = now.day == Some(today) && now.local == store.events().local_version();
-        if current && (!poll_due || now.version != snap.version) {
+        if current && (!turn.poll_due || now.version != turn.seen_version) {
             return Ok(());
         }
         self.update(store, scopes, today).await

@@ -71,7 +71,13 @@ struct Marks {
 pub struct SiteSearch {
     index: SearchIndex,
     marks: Mutex<Marks>,
-    refresh: tokio::sync::Mutex<()>,
+    refresh: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A request's turn to refresh the search index (see [`SiteSearch::turn`]).
+#[derive(Debug)]
+pub struct SearchTurn {
+    _guard: tokio::sync::OwnedMutexGuard<()>,
 }
 
 impl std::fmt::Debug for SiteSearch {
@@ -85,7 +91,7 @@ impl SiteSearch {
     pub fn new() -> Result<Self, String> {
         let index = SearchIndex::new().map_err(|e| format!("the search index cannot be created: {e}"))?;
         index.set_synonyms(SYNONYMS.iter().map(|g| g.iter().map(|w| (*w).to_owned()).collect()).collect());
-        Ok(Self { index, marks: Mutex::default(), refresh: tokio::sync::Mutex::new(()) })
+        Ok(Self { index, marks: Mutex::default(), refresh: Arc::default() })
     }
 
     /// Whether the index holds the catalogue and the events (built once after start).
@@ -102,17 +108,22 @@ impl SiteSearch {
         Ok((catalog_ok, local_stale, local_stale || poll_due))
     }
 
-    /// Whether [`ensure_fresh`](Self::ensure_fresh) has anything to do.
-    pub fn refresh_due(&self, store: &Store, catalog: &Catalog) -> bool {
-        !self.due(store, catalog).is_ok_and(|(catalog_ok, _, events_due)| catalog_ok && !events_due)
+    /// The index, brought up to date with the catalog and the events first:
+    /// [`turn`](Self::turn), then [`refresh`](Self::refresh). Requests call them through
+    /// [`fresh_search`], which runs the refresh in a task of its own.
+    pub async fn ensure_fresh(&self, store: &Store, snap: &Snapshot, catalog: &Catalog) -> Result<(), AppError> {
+        match self.turn(store, catalog).await? {
+            Some(turn) => self.refresh(turn, store, snap, catalog).await,
+            None => Ok(()),
+        }
     }
 
-    /// The index, brought up to date with the catalog and the events first. Requests call it
-    /// through [`fresh_search`], which runs it in a task of its own.
-    pub async fn ensure_fresh(&self, store: &Store, snap: &Snapshot, catalog: &Catalog) -> Result<(), AppError> {
+    /// The turn to refresh the index when it is due; `None` when it is current, or when
+    /// another request is refreshing it and this one need not wait (see [`Patience`]).
+    pub async fn turn(&self, store: &Store, catalog: &Catalog) -> Result<Option<SearchTurn>, AppError> {
         let (catalog_ok, local_stale, events_due) = self.due(store, catalog)?;
         if catalog_ok && !events_due {
-            return Ok(());
+            return Ok(None);
         }
         // Only the look for other nodes' changes is due: while another request is refreshing
         // (after a mass import, seconds), answer from the index as it is. This node's events:
@@ -122,13 +133,23 @@ impl SiteSearch {
             (true, true) => Patience::Brief,
             (false, _) => Patience::Full,
         };
-        let Some(_guard) = refresh_turn(&self.refresh, patience).await else { return Ok(()) };
+        Ok(refresh_turn(&self.refresh, patience).await.map(|guard| SearchTurn { _guard: guard }))
+    }
+
+    /// Brings in the catalogue and the events, as far as another refresh has not while the
+    /// turn was awaited.
+    pub async fn refresh(
+        &self,
+        turn: SearchTurn,
+        store: &Store,
+        snap: &Snapshot,
+        catalog: &Catalog,
+    ) -> Result<(), AppError> {
+        let _turn = turn;
+        let (catalog_ok, _, events_due) = self.due(store, catalog)?;
         if !catalog_ok {
-            let again = self.marks.lock().map_err(|_| poisoned())?.catalog == Some((catalog.version, catalog.local));
-            if !again {
-                self.index_catalog(catalog).map_err(search_error)?;
-                self.marks.lock().map_err(|_| poisoned())?.catalog = Some((catalog.version, catalog.local));
-            }
+            self.index_catalog(catalog).map_err(search_error)?;
+            self.marks.lock().map_err(|_| poisoned())?.catalog = Some((catalog.version, catalog.local));
         }
         if events_due {
             self.refresh_events(store, snap).await?;
@@ -363,12 +384,20 @@ fn search_error(e: regioportal_search::SearchError) -> AppError {
 
 /// Brings the search index up to date (see [`SiteSearch::ensure_fresh`]) in a task of its
 /// own, which the request waits for: a catch-up that the request gives up still finishes.
+/// Only the work outlives the request: waiting for the turn is the request's own.
 pub async fn fresh_search(state: &AppState, snap: &Arc<Snapshot>, catalog: &Arc<Catalog>) -> Result<(), AppError> {
-    if !state.search.refresh_due(&state.store, catalog) {
-        return Ok(());
-    }
+    use tracing::Instrument as _;
+    let Some(turn) = state.search.turn(&state.store, catalog).await? else { return Ok(()) };
     let (state, snap, catalog) = (state.clone(), snap.clone(), catalog.clone());
-    tokio::spawn(async move { state.search.ensure_fresh(&state.store, &snap, &catalog).await })
+    let work = async move {
+        let done = state.search.refresh(turn, &state.store, &snap, &catalog).await;
+        if let Err(e) = &done {
+            // Also when nobody waits for the answer any more.
+            tracing::warn!(error = ?e, "the search index could not be refreshed");
+        }
+        done
+    };
+    tokio::spawn(work.instrument(tracing::Span::current()))
         .await
         .map_err(|e| AppError::bug(format!("the search refresh stopped: {e}")))?
 }

@@ -213,6 +213,7 @@ pub(crate) async fn change_password(
     match (errors.is_empty(), new) {
         (true, Ok(password)) => {
             state.store.staff().set_password(staff.user.id, &password, &staff.actor()).await?;
+            state.sessions.invalidate();
             Ok(Redirect::to("/verwaltung/anmelden").into_response())
         }
         _ => account_page(&state, &ctx, &staff, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await,
@@ -240,6 +241,8 @@ pub(crate) async fn end_all_sessions(
 ) -> Result<Response, AppError> {
     staff.check_csrf(&f.csrf)?;
     let n = state.store.sessions().end_all(staff.user.id).await?;
+    // At once, not only when the answer is done (the page cache's layer does that too).
+    state.sessions.invalidate();
     state
         .store
         .audit()
@@ -268,6 +271,7 @@ pub(crate) async fn end_session(
     if !state.store.sessions().end_by_id(staff.user.id, id).await? {
         return Err(AppError::NotFound);
     }
+    state.sessions.invalidate();
     Ok(Redirect::to("/verwaltung/konto?done=sitzung").into_response())
 }
 
@@ -378,6 +382,7 @@ pub(crate) async fn totp_submit(
     let codes: Vec<String> = (0..10).map(|_| format_recovery_code(&random_bytes::<10>())).collect();
     let normalised: Vec<String> = codes.iter().map(|c| regioportal_domain::auth::normalise_recovery_code(c)).collect();
     state.store.staff().enable_totp(staff.user.id, step, &normalised, &staff.actor()).await?;
+    state.sessions.invalidate();
     let region = region_info(&state).await?;
     let view = RecoveryView {
         chrome: Chrome::staff(&state, &ctx, &region, t.get("staff-recovery-title"), Some(&staff)),

@@ -246,6 +246,8 @@ pub(crate) async fn add_user(
         },
     };
     state.store.staff().grant(user, &grant, Some(m.scope()), &actor).await?;
+    // A role change ends the person's sessions: at once, not only when the answer is done.
+    state.sessions.invalidate();
     if invited {
         let token = state.store.staff().issue_reset(user, Utc::now()).await?;
         send_password_link(&state, t, email.as_str(), &token, true).await?;
@@ -280,6 +282,7 @@ pub(crate) async fn revoke_role(
     if !state.store.staff().revoke(user.id, &grant, Some(m.scope()), &staff.actor()).await? {
         return Err(AppError::NotFound);
     }
+    state.sessions.invalidate();
     Ok(Redirect::to(&format!("/verwaltung/{}/benutzer?done=entzogen", m.slug())).into_response())
 }
 

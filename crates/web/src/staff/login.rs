@@ -327,6 +327,8 @@ pub(crate) async fn mfa_submit(
     let Some((token, _)) = state.store.sessions().rotate(&s.token, true, state.config.sessions, now).await? else {
         return Err(AppError::Unauthenticated { next: None });
     };
+    // At once, not only when the answer is done (the page cache's layer does that too).
+    state.sessions.invalidate();
     state
         .store
         .audit()
@@ -360,6 +362,8 @@ pub(crate) async fn logout(
         return Err(AppError::Csrf);
     }
     state.store.sessions().end(&s.token).await?;
+    // At once, not only when the answer is done (the page cache's layer does that too).
+    state.sessions.invalidate();
     state
         .store
         .audit()
@@ -599,6 +603,7 @@ pub(crate) async fn reset_submit(
             if !state.store.staff().complete_reset(&token, &password, now).await? {
                 return expired_link(&state, &ctx).await;
             }
+            state.sessions.invalidate();
             let region = region_info(&state).await?;
             let view = NoticeView {
                 chrome: Chrome::staff(&state, &ctx, &region, t.get("staff-reset-title"), None),

@@ -136,6 +136,7 @@ async fn load(parts: &Parts, state: &AppState) -> Result<Option<AnySession>, App
     let Some(user) = state.store.staff().by_id(session.user).await? else { return Ok(None) };
     if user.disabled {
         state.store.sessions().end(token).await?;
+        state.sessions.invalidate();
         return Ok(None);
     }
     state.sessions.put(ticket, hash, &session, &user);

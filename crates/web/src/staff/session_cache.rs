@@ -8,14 +8,16 @@
 //! - An entry is at most [`SessionCache::ttl`] old (`REGIOPORTAL_SESSION_CACHE`, default 1 s,
 //!   at most 10 s); then the session is read from the database again, which also keeps the idle
 //!   timer running there.
-//! - Every state-changing request on this node that is not refused as a client error (logout,
-//!   "end all sessions", a password change, a revoked role, a disabled account, …) empties the
-//!   cache once it is answered or given up, in the same place as the page cache. Entries carry
-//!   the cache's epoch from before their database read, so an entry read while such a change was
-//!   being committed is never served.
+//! - The handlers that end sessions or change an account (logout, "end all sessions", a new
+//!   password, a role granted or revoked, a second factor enrolled) empty the cache right after
+//!   their write; every state-changing request on this node that is not refused as a client
+//!   error empties it again once it is answered or given up, in the same place as the page
+//!   cache. Entries carry the cache's epoch from before their database read, so an entry read
+//!   while such a change was being committed is never served.
 //! - The session's own time limits (idle and absolute) are checked on every hit.
-//! - Changes made on another node or on the command line (a user disabled by `regioportal users`)
-//!   take effect here within the TTL: the same bound as the page cache for public pages.
+//! - Changes made on another node or on the command line (an account disabled with
+//!   `regioportal users`) take effect here within the TTL: the same bound as the page cache for
+//!   public pages.
 //!
 //! The key is the SHA-256 of the cookie token, as in the database; the token is not kept.
 
