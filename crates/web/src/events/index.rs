@@ -71,6 +71,32 @@ pub(crate) async fn refresh_turn(
     }
 }
 
+/// Runs an index refresh (`what`: "calendar", "search") in a task of its own and waits for it:
+/// when the request is given up (the visitor leaves, the request timeout strikes), the work
+/// still finishes instead of being thrown away and started again by the next visitor. Its
+/// error is logged in the request's span also when nobody waits for the answer any more.
+pub(crate) async fn detached<E>(
+    what: &'static str,
+    work: impl std::future::Future<Output = Result<(), E>> + Send + 'static,
+) -> Result<(), crate::error::AppError>
+where
+    E: std::fmt::Debug + Send + 'static,
+    crate::error::AppError: From<E>,
+{
+    use tracing::Instrument as _;
+    let work = async move {
+        let done = work.await;
+        if let Err(e) = &done {
+            tracing::warn!(error = ?e, index = what, "an index could not be refreshed");
+        }
+        done
+    };
+    tokio::spawn(work.instrument(tracing::Span::current()))
+        .await
+        .map_err(|e| crate::error::AppError::bug(format!("the {what} refresh stopped: {e}")))??;
+    Ok(())
+}
+
 /// A request's turn to refresh the calendar index (see [`CalendarIndex::turn`]).
 #[derive(Debug)]
 pub struct CalendarTurn {

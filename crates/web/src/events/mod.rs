@@ -311,28 +311,13 @@ pub fn occurrence_day(o: &EventOccurrence) -> NaiveDate {
     }
 }
 
-/// Brings the calendar index up to date (see [`index::CalendarIndex::ensure_fresh`]) in a task
-/// of its own, which the request waits for: when the request is given up (the visitor leaves,
-/// the request timeout strikes), a refresh that takes in a mass import still finishes instead
-/// of being thrown away and started again by the next visitor.
-///
-/// Only the work outlives the request: waiting for the turn is the request's own.
+/// Brings the calendar index up to date (see [`index::CalendarIndex::ensure_fresh`]): the
+/// request waits for its turn itself, the work runs [`index::detached`], so that it outlives
+/// a request that is given up.
 pub async fn fresh_calendar(state: &crate::AppState, scopes: &[TenantScope]) -> Result<(), crate::error::AppError> {
-    use tracing::Instrument as _;
     let Some(turn) = state.calendar.turn(&state.store).await? else { return Ok(()) };
     let (state, scopes) = (state.clone(), scopes.to_vec());
-    let work = async move {
-        let done = state.calendar.refresh(turn, &state.store, &scopes).await;
-        if let Err(e) = &done {
-            // Also when nobody waits for the answer any more.
-            tracing::warn!(error = %e, "the calendar index could not be refreshed");
-        }
-        done
-    };
-    tokio::spawn(work.instrument(tracing::Span::current()))
-        .await
-        .map_err(|e| crate::error::AppError::bug(format!("the calendar refresh stopped: {e}")))??;
-    Ok(())
+    index::detached("calendar", async move { state.calendar.refresh(turn, &state.store, &scopes).await }).await
 }
 
 /// The page of a window: from the in-memory index when it can answer, else from the database.

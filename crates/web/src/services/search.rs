@@ -382,24 +382,17 @@ fn search_error(e: regioportal_search::SearchError) -> AppError {
     AppError::bug(format!("the search index failed: {e}"))
 }
 
-/// Brings the search index up to date (see [`SiteSearch::ensure_fresh`]) in a task of its
-/// own, which the request waits for: a catch-up that the request gives up still finishes.
-/// Only the work outlives the request: waiting for the turn is the request's own.
+/// Brings the search index up to date (see [`SiteSearch::ensure_fresh`]): the request waits
+/// for its turn itself, the work runs [`crate::events::index::detached`], so that it outlives
+/// a request that is given up.
 pub async fn fresh_search(state: &AppState, snap: &Arc<Snapshot>, catalog: &Arc<Catalog>) -> Result<(), AppError> {
-    use tracing::Instrument as _;
     let Some(turn) = state.search.turn(&state.store, catalog).await? else { return Ok(()) };
     let (state, snap, catalog) = (state.clone(), snap.clone(), catalog.clone());
-    let work = async move {
-        let done = state.search.refresh(turn, &state.store, &snap, &catalog).await;
-        if let Err(e) = &done {
-            // Also when nobody waits for the answer any more.
-            tracing::warn!(error = ?e, "the search index could not be refreshed");
-        }
-        done
-    };
-    tokio::spawn(work.instrument(tracing::Span::current()))
-        .await
-        .map_err(|e| AppError::bug(format!("the search refresh stopped: {e}")))?
+    crate::events::index::detached(
+        "search",
+        async move { state.search.refresh(turn, &state.store, &snap, &catalog).await },
+    )
+    .await
 }
 
 /// The ids of the services matching `q`, best first (for the API).
