@@ -532,7 +532,11 @@ impl Store {
                     .idle_timeout(None)
                     .max_lifetime(None)
                     .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(opts)
+                    // Savepoint journals in memory, not in a temporary file: each grouped write
+                    // runs in a savepoint, and writing its journal pages to a file was about a
+                    // tenth of the durable write's CPU (bench/routes, `write`). Only here: the
+                    // readers' sorts keep spilling to files instead of memory.
+                    .connect_with(opts.pragma("temp_store", "memory"))
                     .await
                     .map_err(|e| connect_err(explain_sqlx(&e, Backend::Sqlite)))?;
                 Ok(Self {

@@ -12,12 +12,20 @@ const EN: &str = include_str!("../../../locales/en/main.ftl");
 
 /// The message catalogues of every locale.
 pub struct I18n {
-    bundles: HashMap<Locale, FluentBundle<FluentResource>>,
+    catalogues: Vec<(Locale, Catalogue)>,
+}
+
+/// One locale's messages.
+struct Catalogue {
+    bundle: FluentBundle<FluentResource>,
+    /// The messages without arguments, formatted once: a page asks for dozens of them, and
+    /// formatting each per request was a tenth of a staff page's CPU (bench/routes, `staff`).
+    plain: HashMap<&'static str, String>,
 }
 
 impl std::fmt::Debug for I18n {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("I18n").field("locales", &self.bundles.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("I18n").field("locales", &self.catalogues.iter().map(|(l, _)| l).collect::<Vec<_>>()).finish()
     }
 }
 
@@ -25,7 +33,7 @@ impl I18n {
     /// Loads the compiled-in catalogues. Fails only if a catalogue does not parse, which the
     /// test suite catches before a release.
     pub fn load() -> Result<Self, String> {
-        let mut bundles = HashMap::new();
+        let mut catalogues = Vec::new();
         for (locale, src) in [(Locale::De, DE), (Locale::En, EN)] {
             let res = FluentResource::try_new(src.to_owned())
                 .map_err(|(_, errs)| format!("locales/{}/main.ftl does not parse: {errs:?}", locale.tag()))?;
@@ -35,9 +43,14 @@ impl I18n {
             // copy and paste.
             bundle.set_use_isolating(false);
             bundle.add_resource(res).map_err(|errs| format!("locales/{}/main.ftl: {errs:?}", locale.tag()))?;
-            bundles.insert(locale, bundle);
+            let plain = plain_messages(&bundle, src);
+            catalogues.push((locale, Catalogue { bundle, plain }));
         }
-        Ok(Self { bundles })
+        Ok(Self { catalogues })
+    }
+
+    fn catalogue(&self, locale: Locale) -> Option<&Catalogue> {
+        self.catalogues.iter().find(|(l, _)| *l == locale).map(|(_, c)| c)
     }
 
     /// All message ids of a locale (for the completeness test).
@@ -65,11 +78,16 @@ impl I18n {
 
     fn format(&self, locale: Locale, key: &str, args: Option<&FluentArgs<'_>>) -> String {
         let lookup = |l: Locale| {
-            let bundle = self.bundles.get(&l)?;
-            let msg = bundle.get_message(key)?;
+            let catalogue = self.catalogue(l)?;
+            if args.is_none()
+                && let Some(text) = catalogue.plain.get(key)
+            {
+                return Some(text.clone());
+            }
+            let msg = catalogue.bundle.get_message(key)?;
             let pattern = msg.value()?;
             let mut errors = vec![];
-            Some(bundle.format_pattern(pattern, args, &mut errors).into_owned())
+            Some(catalogue.bundle.format_pattern(pattern, args, &mut errors).into_owned())
         };
         // A missing English message falls back to German; a missing key shows itself, so it is
         // noticed in review instead of rendering as nothing.
@@ -78,6 +96,25 @@ impl I18n {
             key.to_owned()
         })
     }
+}
+
+/// The messages of `src` that format without arguments and without errors (a message with a
+/// variable reports the missing argument as an error, and stays formatted per call).
+fn plain_messages(bundle: &FluentBundle<FluentResource>, src: &'static str) -> HashMap<&'static str, String> {
+    let res = match fluent_syntax::parser::parse(src) {
+        Ok(res) | Err((res, _)) => res,
+    };
+    let mut plain = HashMap::new();
+    for entry in res.body {
+        let fluent_syntax::ast::Entry::Message(m) = entry else { continue };
+        let Some(pattern) = bundle.get_message(m.id.name).and_then(|msg| msg.value()) else { continue };
+        let mut errors = vec![];
+        let text = bundle.format_pattern(pattern, None, &mut errors);
+        if errors.is_empty() {
+            plain.insert(m.id.name, text.into_owned());
+        }
+    }
+    plain
 }
 
 /// Translates messages into one locale; handed to every template.
@@ -115,6 +152,24 @@ mod tests {
         let only_en: Vec<_> = en.iter().filter(|k| !de.contains(k)).collect();
         assert!(only_de.is_empty() && only_en.is_empty(), "only in de: {only_de:?}; only in en: {only_en:?}");
         assert!(de.len() > 40);
+    }
+
+    #[test]
+    fn the_formatted_messages_are_those_fluent_formats() {
+        let i18n = I18n::load().unwrap();
+        for locale in [Locale::De, Locale::En] {
+            let catalogue = i18n.catalogue(locale).unwrap();
+            assert!(catalogue.plain.len() > 400, "{locale:?}: {} plain messages", catalogue.plain.len());
+            for id in i18n.message_ids(locale) {
+                let Some(pattern) = catalogue.bundle.get_message(&id).and_then(|m| m.value()) else { continue };
+                let mut errors = vec![];
+                let direct = catalogue.bundle.format_pattern(pattern, None, &mut errors).into_owned();
+                assert_eq!(i18n.tr(locale).get(&id), direct, "{locale:?} {id}");
+                assert_eq!(catalogue.plain.contains_key(id.as_str()), errors.is_empty(), "{locale:?} {id}");
+            }
+        }
+        // A message with a variable is formatted per call, with its argument.
+        assert!(!i18n.catalogue(Locale::De).unwrap().plain.contains_key("region-home-title"));
     }
 
     #[test]
