@@ -135,9 +135,11 @@ def build(work):
 
     rows = {}
     for line in (work / "raw" / "measurements.tsv").read_text().splitlines():
-        run, name, kind, path, rss = line.split("\t")
+        # The sixth field, the CPU steal in per cent, is missing in runs before it was measured.
+        run, name, kind, path, rss, *rest = line.split("\t")
         r = rows.setdefault(name, {"server-closed": [], "nginx-closed": [], "server-open": [], "rss": []})
         parsed = parse_oha(path) if kind == "server-open" else parse_wrk(path)
+        parsed["steal_pct"] = float(rest[0]) if rest and rest[0] not in ("", "-") else None
         r[kind].append(parsed)
         if kind.startswith("server"):
             r["rss"].append(int(rss))
@@ -170,6 +172,7 @@ def build(work):
                 "p50_ms": spread([m["p50_ms"] for m in open_]),
                 "p99_ms": spread([m["p99_ms"] for m in open_]),
                 "max_ms": spread([m["max_ms"] for m in open_]),
+                "steal_pct": spread([m["steal_pct"] for m in open_ if m["steal_pct"] is not None]),
             },
             "errors": {
                 "server": sum(m["errors"] for m in closed + open_),
@@ -304,9 +307,9 @@ def markdown(res):
         )
     lines.append("")
     lines.append(
-        "| route | path | req/s | nginx req/s | ratio to nginx | p50 ms | p99 ms | max ms | at req/s | RSS MiB | target | met |"
+        "| route | path | req/s | nginx req/s | ratio to nginx | p50 ms | p99 ms | max ms | at req/s | steal % | RSS MiB | target | met |"
     )
-    lines.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|")
+    lines.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|")
     for e in res["routes"]:
         h = e["half_load"]
         p99 = h["p99_ms"]["median"] if h["p99_ms"] else None
@@ -314,7 +317,7 @@ def markdown(res):
         ratio = fmt_spread(e["ratio_to_nginx"], 0, 100)
         ratio = ratio if ratio == "–" else ratio.replace(" (", " % (") if "(" in ratio else ratio + " %"
         lines.append(
-            "| {name}{auth} | `{path}` | {rps} | {nrps} | {ratio} | {p50} | {p99} | {mx} | {rate} | {rss} | {tgt} | {ok} |".format(
+            "| {name}{auth} | `{path}` | {rps} | {nrps} | {ratio} | {p50} | {p99} | {mx} | {rate} | {steal} | {rss} | {tgt} | {ok} |".format(
                 name=e["name"],
                 auth=" (session)" if e["auth"] == "session" else "",
                 path=e["path"],
@@ -325,6 +328,7 @@ def markdown(res):
                 p99=fmt_spread(h["p99_ms"], ms_digits(p99)),
                 mx=fmt_spread(h["max_ms"], 1),
                 rate=fmt_num(h["rate"]["median"] if h["rate"] else None),
+                steal=fmt_spread(h.get("steal_pct"), 1),
                 rss=fmt_num(e["rss_peak_mib"], 1),
                 tgt=tgt,
                 ok=verdict,
@@ -359,7 +363,9 @@ def markdown(res):
     lines.append("")
     lines.append(
         "Figures are medians over the runs, (min–max) their spread. Latency is measured in open loop at half the "
-        "route's median max throughput; `at req/s` is the rate oha achieved."
+        "route's median max throughput; `at req/s` is the rate oha achieved; `steal %` is the share of the machine's "
+        "CPU time its virtual machine's host took away during those runs (`/proc/stat`): a p99 measured while the host "
+        "stole the CPU tells about the host, not the server."
     )
     return "\n".join(lines) + "\n"
 
