@@ -363,8 +363,8 @@ def markdown(res):
     lines.append("")
     lines.append(
         "Figures are medians over the runs, (min–max) their spread. Latency is measured in open loop at half the "
-        "route's median max throughput; `at req/s` is the rate oha achieved; `steal %` is the share of the machine's "
-        "CPU time its virtual machine's host took away during those runs (`/proc/stat`): a p99 measured while the host "
+        "route's median max throughput; `at req/s` is the rate oha achieved; `steal %` is the share of the server's "
+        "CPU time (its pinned core) the virtual machine's host took away during those runs (`/proc/stat`): a p99 measured while the host "
         "stole the CPU tells about the host, not the server."
     )
     return "\n".join(lines) + "\n"

@@ -532,10 +532,12 @@ impl Store {
                     .idle_timeout(None)
                     .max_lifetime(None)
                     .acquire_timeout(Duration::from_secs(30))
-                    // Savepoint journals in memory, not in a temporary file: each grouped write
-                    // runs in a savepoint, and writing its journal pages to a file was about a
-                    // tenth of the durable write's CPU (bench/routes, `write`). Only here: the
-                    // readers' sorts keep spilling to files instead of memory.
+                    // Savepoint journals stay in memory instead of spilling to a temporary file
+                    // (SQLite spills beyond 64 KiB): each grouped write runs in a savepoint of
+                    // the group's transaction, and writing journal pages to the file was about
+                    // a tenth of the durable write's CPU (bench/routes, `write`). A savepoint's
+                    // journal is emptied at its release, so this grows with one write, not with
+                    // the group. Only here: the readers' sorts keep spilling to files.
                     .connect_with(opts.pragma("temp_store", "memory"))
                     .await
                     .map_err(|e| connect_err(explain_sqlx(&e, Backend::Sqlite)))?;
