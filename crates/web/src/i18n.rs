@@ -21,7 +21,7 @@ struct Catalogue {
     /// The messages without arguments, formatted once: a page asks for dozens of them, and
     /// Fluent's lookup and resolver per message cost a few per cent of a staff page's CPU
     /// (`perf record` on bench/routes' `staff`: 6.7 % in formatting before, 4.2 % after).
-    plain: HashMap<&'static str, String>,
+    plain: HashMap<String, String>,
 }
 
 impl std::fmt::Debug for I18n {
@@ -43,8 +43,9 @@ impl I18n {
             // No Unicode isolation marks: our values are plain names, and the marks confuse
             // copy and paste.
             bundle.set_use_isolating(false);
+            let ids = ids_of(&res);
             bundle.add_resource(res).map_err(|errs| format!("locales/{}/main.ftl: {errs:?}", locale.tag()))?;
-            let plain = plain_messages(&bundle, src);
+            let plain = plain_messages(&bundle, ids);
             catalogues.push((locale, Catalogue { bundle, plain }));
         }
         Ok(Self { catalogues })
@@ -61,13 +62,7 @@ impl I18n {
             Locale::En => EN,
         };
         let res = FluentResource::try_new(src.to_owned()).unwrap_or_else(|(r, _)| r);
-        let mut ids: Vec<String> = res
-            .entries()
-            .filter_map(|e| match e {
-                fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
-                _ => None,
-            })
-            .collect();
+        let mut ids = ids_of(&res);
         ids.sort();
         ids
     }
@@ -99,20 +94,26 @@ impl I18n {
     }
 }
 
-/// The messages of `src` that format without arguments and without errors (a message with a
-/// variable reports the missing argument as an error, and stays formatted per call).
-fn plain_messages(bundle: &FluentBundle<FluentResource>, src: &'static str) -> HashMap<&'static str, String> {
-    let res = match fluent_syntax::parser::parse(src) {
-        Ok(res) | Err((res, _)) => res,
-    };
+/// The ids of the messages in a resource, in file order.
+fn ids_of(res: &FluentResource) -> Vec<String> {
+    res.entries()
+        .filter_map(|e| match e {
+            fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The messages among `ids` that format without arguments and without errors (a message with
+/// a variable reports the missing argument as an error, and stays formatted per call).
+fn plain_messages(bundle: &FluentBundle<FluentResource>, ids: Vec<String>) -> HashMap<String, String> {
     let mut plain = HashMap::new();
-    for entry in res.body {
-        let fluent_syntax::ast::Entry::Message(m) = entry else { continue };
-        let Some(pattern) = bundle.get_message(m.id.name).and_then(|msg| msg.value()) else { continue };
+    for id in ids {
+        let Some(pattern) = bundle.get_message(&id).and_then(|msg| msg.value()) else { continue };
         let mut errors = vec![];
-        let text = bundle.format_pattern(pattern, None, &mut errors);
+        let text = bundle.format_pattern(pattern, None, &mut errors).into_owned();
         if errors.is_empty() {
-            plain.insert(m.id.name, text.into_owned());
+            plain.insert(id, text);
         }
     }
     plain
